@@ -1,0 +1,3 @@
+from reelbox.cli import main
+
+main()

@@ -1,0 +1,61 @@
+"""The one exception tree of Reelbox's request handling.
+
+```
+ReelboxError
+├── InvalidRequest        a request that cannot be served as sent (param, code)
+│   └── UnknownModel
+├── NotFound              no such resource for this caller (never "forbidden")
+├── PayloadTooLarge       an upload over the configured cap
+├── RateLimited           a queue cap or request rate exceeded (retry_after seconds)
+└── Unauthenticated       missing or unknown API key
+```
+Only the HTTP layer (`reelbox.api.errors`) knows which status code and envelope each becomes.
+"""
+
+from __future__ import annotations
+
+
+class ReelboxError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        type: str = "invalid_request_error",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code
+        self.type = type
+
+
+class InvalidRequest(ReelboxError):
+    pass
+
+
+class UnknownModel(InvalidRequest):
+    def __init__(self, model: str, message: str) -> None:
+        super().__init__(message, param="model", code="invalid_value")
+        self.model = model
+
+
+class NotFound(ReelboxError):
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message, param=param, code=code)
+
+
+class PayloadTooLarge(ReelboxError):
+    pass
+
+
+class RateLimited(ReelboxError):
+    def __init__(self, message: str, *, retry_after: float, type: str) -> None:
+        super().__init__(message, type=type)
+        self.retry_after = retry_after
+
+
+class Unauthenticated(ReelboxError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="invalid_api_key")

@@ -1,0 +1,180 @@
+"""Settings: environment variables `REELBOX_*`, an optional TOML file, and command-line flags.
+
+Precedence, highest first: values passed by the entry point (command-line flags), environment
+variables, the TOML file given with `--config`, defaults. Everything is validated at start-up with
+a message that names the setting; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+EMBEDDED_PROFILE = "reelbox-procedural"
+
+SORA_ALIASES = (
+    "sora-2",
+    "sora-2-pro",
+    "sora-2-2025-10-06",
+    "sora-2-pro-2025-10-06",
+    "sora-2-2025-12-08",
+)
+
+
+class ProfileSettings(BaseModel):
+    """One engine profile: which engine, and the options it is built with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: str = "procedural"
+    description: str = ""
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+def _default_profiles() -> dict[str, ProfileSettings]:
+    return {
+        EMBEDDED_PROFILE: ProfileSettings(
+            engine="procedural",
+            description="Embedded procedural CPU renderer (not an AI model).",
+        )
+    }
+
+
+def _default_aliases() -> dict[str, str]:
+    return dict.fromkeys(SORA_ALIASES, EMBEDDED_PROFILE)
+
+
+def parse_api_keys(value: str) -> dict[str, str]:
+    """Parse `key1=projectA,key2=projectB` into {key: project}."""
+    keys: dict[str, str] = {}
+    for entry in value.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        key, sep, project = entry.rpartition("=")
+        if not sep or not key.strip() or not project.strip():
+            raise ValueError(f"API key entries look like 'key=project', got {entry!r}")
+        keys[key.strip()] = project.strip()
+    return keys
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REELBOX_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    data_dir: Path = Path("reelbox-data")
+    database_url: str | None = None
+    api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    insecure: bool = False
+
+    workers: int = Field(2, ge=1, le=256, description="Global worker slots (processes).")
+    max_running_per_project: int = Field(2, ge=1)
+    max_queued_per_project: int = Field(50, ge=1)
+    requests_per_minute: int = Field(0, ge=0, description="Per-project create limit; 0 = off.")
+    retention_seconds: int = Field(86400, ge=1)
+    max_attempts: int = Field(3, ge=1)
+    job_timeout_seconds: float = Field(1800, gt=0)
+    lease_seconds: float = Field(30, gt=0)
+    scheduler_interval_seconds: float = Field(0.2, gt=0)
+    sweep_interval_seconds: float = Field(60, gt=0)
+    poll_after_ms: int = Field(1000, ge=0)
+    worker_memory_mb: int = Field(0, ge=0, description="Address-space cap per worker; 0 = off.")
+
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(4096 * 4096, ge=1)
+    max_input_video_seconds: float = Field(60, gt=0)
+    fetch_image_urls: bool = False
+    image_url_hosts: list[str] = Field(default_factory=list)
+
+    default_model: str = "sora-2"
+    profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
+    aliases: dict[str, str] = Field(default_factory=_default_aliases)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _parse_keys(cls, value: Any) -> Any:
+        return parse_api_keys(value) if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        profiles = set(self.profiles)
+        for alias, target in self.aliases.items():
+            if target not in profiles:
+                raise ValueError(f"alias {alias!r} points at unknown profile {target!r}")
+            if alias in profiles:
+                raise ValueError(f"{alias!r} is both a profile and an alias")
+        if self.default_model not in profiles and self.default_model not in self.aliases:
+            raise ValueError(f"default_model {self.default_model!r} is not a profile or alias")
+        if not self.api_keys and not self.insecure and not is_loopback(self.host):
+            raise ValueError(
+                f"refusing to listen on {self.host!r} without API keys: set REELBOX_API_KEYS, "
+                "or pass --insecure to serve an open instance beyond this machine"
+            )
+        return self
+
+    @property
+    def open_mode(self) -> bool:
+        """No keys configured: every request belongs to project `default`."""
+        return not self.api_keys
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'reelbox.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from flags (`overrides`, None values ignored), env and a TOML file."""
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if config_file is None:
+        return Settings(**values)
+    if not config_file.is_file():
+        raise ValueError(f"config file not found: {config_file}")
+
+    class FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=config_file)
+
+    return FileSettings(**values)

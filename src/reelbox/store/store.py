@@ -1,0 +1,773 @@
+"""`Store`: every read and write of jobs, generations, characters and job events.
+
+Status changes are single guarded statements (`UPDATE … WHERE id = :id AND status = :expected`)
+that write an event row in the same transaction, so a crash can never separate a status change
+from its event (the webhook outbox builds on that). Worker-side writes are fenced by the job's
+`attempt`: a worker whose lease was taken over can no longer change the job.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+
+from reelbox.jobs.models import Character, Generation, Job, JobEvent
+from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.jobs.status import JobStatus, check_transition
+from reelbox.store.database import WRITE_OPTION
+from reelbox.store.tables import characters, generations, job_events, jobs
+
+
+class QueueFull(Exception):
+    """The project already has as many queued jobs as its cap allows."""
+
+    def __init__(self, queued: int) -> None:
+        super().__init__(f"{queued} jobs are already queued")
+        self.queued = queued
+
+
+class LeaseState(enum.Enum):
+    """What a worker learns when it reports progress."""
+
+    HELD = "held"  # carry on
+    CANCELLED = "cancelled"  # the job was cancelled or deleted: stop
+    LOST = "lost"  # another attempt owns the job now: stop without writing
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewJob:
+    """The fields of a job about to be created."""
+
+    id: str
+    project: str
+    dialect: str
+    model: str
+    spec: GenerationSpec
+    seconds: str
+    source_video_id: str | None = None
+    remixed_from_video_id: str | None = None
+    max_attempts: int = 3
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewGeneration:
+    id: str
+    index: int
+    seed: int
+    video_key: str
+    thumbnail_key: str
+    thumbnail_jpeg_key: str
+    spritesheet_key: str
+    width: int
+    height: int
+    fps: int
+    frame_count: int
+    duration: float
+    has_audio: bool
+    sprite_columns: int
+    sprite_rows: int
+    sprite_frame_width: int
+    sprite_frame_height: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page:
+    items: list[Job]
+    has_more: bool
+
+
+def _job(row: RowMapping) -> Job:
+    spec = GenerationSpec.from_json(row["spec"])
+    return Job(
+        id=row["id"],
+        project=row["project"],
+        dialect=row["dialect"],
+        mode=Mode(row["mode"]),
+        model=row["model"],
+        profile=row["profile"],
+        status=JobStatus(row["status"]),
+        progress=row["progress"],
+        prompt=row["prompt"],
+        width=row["width"],
+        height=row["height"],
+        seconds=row["seconds"],
+        spec=spec,
+        source_video_id=row["source_video_id"],
+        remixed_from_video_id=row["remixed_from_video_id"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        attempt=row["attempt"],
+        max_attempts=row["max_attempts"],
+        plan=row["plan"],
+        created_at=int(row["created_at"]),
+        started_at=_int(row["started_at"]),
+        completed_at=_int(row["completed_at"]),
+        expires_at=_int(row["expires_at"]),
+        assets_expired=bool(row["assets_expired"]),
+        extra=row["extra"] or {},
+    )
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _generation(row: RowMapping) -> Generation:
+    return Generation(
+        id=row["id"],
+        job_id=row["job_id"],
+        index=row["index"],
+        seed=row["seed"],
+        video_key=row["video_key"],
+        thumbnail_key=row["thumbnail_key"],
+        thumbnail_jpeg_key=row["thumbnail_jpeg_key"],
+        spritesheet_key=row["spritesheet_key"],
+        width=row["width"],
+        height=row["height"],
+        fps=row["fps"],
+        frame_count=row["frame_count"],
+        duration=row["duration"],
+        has_audio=bool(row["has_audio"]),
+        sprite_columns=row["sprite_columns"],
+        sprite_rows=row["sprite_rows"],
+        sprite_frame_width=row["sprite_frame_width"],
+        sprite_frame_height=row["sprite_frame_height"],
+        created_at=int(row["created_at"]),
+    )
+
+
+class Store:
+    """All persistence of the job system, on one SQLAlchemy engine.
+
+    `clock` is injectable so expiry and leases can be tested without sleeping.
+    """
+
+    def __init__(self, engine: Engine, *, clock: Any = time.time) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self._clock = clock
+        self._postgres = engine.dialect.name == "postgresql"
+
+    def now(self) -> float:
+        return float(self._clock())
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _event(
+        self,
+        conn: Connection,
+        *,
+        job_id: str,
+        project: str,
+        type: str,
+        from_status: JobStatus | None,
+        to_status: JobStatus | None,
+        data: dict[str, Any] | None = None,
+        now: float,
+    ) -> None:
+        conn.execute(
+            insert(job_events).values(
+                job_id=job_id,
+                project=project,
+                type=type,
+                from_status=None if from_status is None else from_status.value,
+                to_status=None if to_status is None else to_status.value,
+                data=data or {},
+                created_at=now,
+            )
+        )
+
+    def events(self, job_id: str, *, after: int = 0, limit: int = 1000) -> list[JobEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(job_events)
+                .where(job_events.c.job_id == job_id, job_events.c.id > after)
+                .order_by(job_events.c.id)
+                .limit(limit)
+            ).mappings()
+            return [
+                JobEvent(
+                    id=r["id"],
+                    job_id=r["job_id"],
+                    project=r["project"],
+                    type=r["type"],
+                    from_status=r["from_status"],
+                    to_status=r["to_status"],
+                    data=r["data"],
+                    created_at=r["created_at"],
+                )
+                for r in rows
+            ]
+
+    # -- creating and reading jobs --------------------------------------------------------------
+
+    def create_job(self, new: NewJob, *, queue_cap: int) -> Job:
+        """Insert a queued job, unless the project already has `queue_cap` queued jobs."""
+        now = self.now()
+        spec = new.spec
+        with self._writer.begin() as conn:
+            queued = conn.execute(
+                select(func.count())
+                .select_from(jobs)
+                .where(jobs.c.project == new.project, jobs.c.status == JobStatus.QUEUED.value)
+            ).scalar_one()
+            if queued >= queue_cap:
+                raise QueueFull(queued)
+            conn.execute(
+                insert(jobs).values(
+                    id=new.id,
+                    project=new.project,
+                    dialect=new.dialect,
+                    mode=spec.mode.value,
+                    model=new.model,
+                    profile=spec.profile,
+                    status=JobStatus.QUEUED.value,
+                    progress=0,
+                    prompt=spec.prompt,
+                    width=spec.width,
+                    height=spec.height,
+                    seconds=new.seconds,
+                    spec=spec.to_json(),
+                    source_video_id=new.source_video_id,
+                    remixed_from_video_id=new.remixed_from_video_id,
+                    attempt=0,
+                    max_attempts=new.max_attempts,
+                    extra=new.extra or {},
+                    created_at=now,
+                    updated_at=now,
+                    assets_expired=False,
+                )
+            )
+            self._event(
+                conn,
+                job_id=new.id,
+                project=new.project,
+                type="job.created",
+                from_status=None,
+                to_status=JobStatus.QUEUED,
+                now=now,
+            )
+            row = conn.execute(select(jobs).where(jobs.c.id == new.id)).mappings().one()
+        return _job(row)
+
+    def get_job(self, job_id: str, *, project: str | None = None) -> Job | None:
+        """A visible (not deleted) job; with `project`, only if it belongs to that project."""
+        query = select(jobs).where(jobs.c.id == job_id, jobs.c.deleted_at.is_(None))
+        if project is not None:
+            query = query.where(jobs.c.project == project)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().one_or_none()
+        return None if row is None else _job(row)
+
+    def list_jobs(
+        self,
+        *,
+        project: str,
+        dialect: str,
+        limit: int,
+        order: str = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        statuses: Sequence[JobStatus] | None = None,
+    ) -> Page:
+        """A page of a project's jobs ordered by creation time.
+
+        `after` continues past the job with that id in the chosen order; `before` pages the other
+        way. A cursor id that does not exist (or belongs to someone else) yields an empty page.
+        """
+        descending = order == "desc"
+        key = (jobs.c.created_at, jobs.c.id)
+        query = select(jobs).where(
+            jobs.c.project == project, jobs.c.dialect == dialect, jobs.c.deleted_at.is_(None)
+        )
+        if statuses:
+            query = query.where(jobs.c.status.in_([s.value for s in statuses]))
+        with self.engine.connect() as conn:
+            for cursor, forward in ((after, True), (before, False)):
+                if cursor is None:
+                    continue
+                anchor = conn.execute(
+                    select(jobs.c.created_at, jobs.c.id).where(
+                        jobs.c.id == cursor, jobs.c.project == project
+                    )
+                ).one_or_none()
+                if anchor is None:
+                    return Page(items=[], has_more=False)
+                later = or_(
+                    key[0] > anchor[0], and_(key[0] == anchor[0], key[1] > anchor[1])
+                )
+                earlier = or_(
+                    key[0] < anchor[0], and_(key[0] == anchor[0], key[1] < anchor[1])
+                )
+                query = query.where(later if forward != descending else earlier)
+            # Paging backwards (`before`) reads the nearest items first, then restores the order.
+            backwards = before is not None and after is None
+            newest_first = descending != backwards
+            if newest_first:
+                query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
+            else:
+                query = query.order_by(jobs.c.created_at.asc(), jobs.c.id.asc())
+            rows = conn.execute(query.limit(limit + 1)).mappings().all()
+        items = [_job(r) for r in rows[:limit]]
+        if backwards:
+            items.reverse()
+        return Page(items=items, has_more=len(rows) > limit)
+
+    def count_jobs(self, *, project: str, status: JobStatus) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(jobs)
+                    .where(jobs.c.project == project, jobs.c.status == status.value)
+                ).scalar_one()
+            )
+
+    # -- scheduling ----------------------------------------------------------------------------
+
+    def claim_next(
+        self, *, owner: str, lease_seconds: float, per_project_limit: int
+    ) -> Job | None:
+        """Move the fairest queued job to `in_progress` and lease it to `owner`.
+
+        Fair: among projects under their running limit, the one with the fewest running jobs
+        goes first; within a project, oldest first. On Postgres the row is locked with
+        `FOR UPDATE SKIP LOCKED` so concurrent schedulers never claim the same job.
+        """
+        now = self.now()
+        # A dedicated alias keeps the correlated subquery readable in SQL.
+        r = jobs.alias("running_jobs")
+        running = (
+            select(func.count())
+            .select_from(r)
+            .where(r.c.project == jobs.c.project, r.c.status == JobStatus.IN_PROGRESS.value)
+            .correlate(jobs)
+            .scalar_subquery()
+        )
+        query = (
+            select(jobs.c.id, jobs.c.project)
+            .where(jobs.c.status == JobStatus.QUEUED.value, running < per_project_limit)
+            .order_by(running, jobs.c.created_at, jobs.c.id)
+            .limit(1)
+        )
+        if self._postgres:
+            query = query.with_for_update(skip_locked=True, of=jobs)
+        with self._writer.begin() as conn:
+            found = conn.execute(query).one_or_none()
+            if found is None:
+                return None
+            job_id, project = found
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
+                .values(
+                    status=JobStatus.IN_PROGRESS.value,
+                    attempt=jobs.c.attempt + 1,
+                    lease_owner=owner,
+                    lease_expires_at=now + lease_seconds,
+                    started_at=func.coalesce(jobs.c.started_at, now),
+                    updated_at=now,
+                )
+            )
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().one()
+            self._event(
+                conn,
+                job_id=job_id,
+                project=project,
+                type="job.started",
+                from_status=JobStatus.QUEUED,
+                to_status=JobStatus.IN_PROGRESS,
+                data={"attempt": row["attempt"]},
+                now=now,
+            )
+        return _job(row)
+
+    def report_progress(
+        self, job_id: str, *, attempt: int, progress: int, lease_seconds: float
+    ) -> LeaseState:
+        """Record progress (never backwards) and extend the lease; tells the worker to go on."""
+        now = self.now()
+        with self._writer.begin() as conn:
+            result = conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job_id,
+                    jobs.c.attempt == attempt,
+                    jobs.c.status == JobStatus.IN_PROGRESS.value,
+                )
+                .values(
+                    progress=func.max(jobs.c.progress, progress)
+                    if not self._postgres
+                    else func.greatest(jobs.c.progress, progress),
+                    lease_expires_at=now + lease_seconds,
+                    updated_at=now,
+                )
+            )
+            if result.rowcount == 1:
+                return LeaseState.HELD
+            row = conn.execute(
+                select(jobs.c.status, jobs.c.attempt).where(jobs.c.id == job_id)
+            ).one_or_none()
+        if row is None or row[1] != attempt:
+            return LeaseState.LOST
+        return LeaseState.CANCELLED
+
+    def lease_state(self, job_id: str, *, attempt: int) -> LeaseState:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(jobs.c.status, jobs.c.attempt).where(jobs.c.id == job_id)
+            ).one_or_none()
+        if row is None or row[1] != attempt:
+            return LeaseState.LOST
+        if row[0] != JobStatus.IN_PROGRESS.value:
+            return LeaseState.CANCELLED
+        return LeaseState.HELD
+
+    def _transition(
+        self,
+        conn: Connection,
+        job_id: str,
+        *,
+        target: JobStatus,
+        values: dict[str, Any],
+        attempt: int | None,
+        expected: Iterable[JobStatus],
+        event: str,
+        data: dict[str, Any] | None = None,
+        now: float,
+    ) -> bool:
+        row = conn.execute(
+            select(jobs.c.status, jobs.c.project, jobs.c.attempt).where(jobs.c.id == job_id)
+        ).one_or_none()
+        if row is None:
+            return False
+        current = JobStatus(row[0])
+        allowed = set(expected)
+        if current not in allowed or (attempt is not None and row[2] != attempt):
+            return False
+        check_transition(current, target)
+        result = conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status == current.value, jobs.c.attempt == row[2])
+            .values(status=target.value, updated_at=now, **values)
+        )
+        if result.rowcount != 1:
+            return False
+        self._event(
+            conn,
+            job_id=job_id,
+            project=row[1],
+            type=event,
+            from_status=current,
+            to_status=target,
+            data=data,
+            now=now,
+        )
+        return True
+
+    def complete(
+        self,
+        job_id: str,
+        *,
+        attempt: int,
+        outputs: Sequence[NewGeneration],
+        plan: dict[str, Any] | None,
+        retention_seconds: float,
+        seconds: str | None = None,
+    ) -> bool:
+        """Record a finished job and its generations atomically. False if fenced out."""
+        now = self.now()
+        values: dict[str, Any] = {
+            "progress": 100,
+            "completed_at": now,
+            "expires_at": now + retention_seconds,
+            "plan": plan,
+            "lease_owner": None,
+            "lease_expires_at": None,
+        }
+        if seconds is not None:
+            values["seconds"] = seconds
+        with self._writer.begin() as conn:
+            done = self._transition(
+                conn,
+                job_id,
+                target=JobStatus.COMPLETED,
+                values=values,
+                attempt=attempt,
+                expected=[JobStatus.IN_PROGRESS],
+                event="job.completed",
+                data={"generations": [g.id for g in outputs]},
+                now=now,
+            )
+            if not done:
+                return False
+            for g in outputs:
+                conn.execute(
+                    insert(generations).values(
+                        job_id=job_id,
+                        created_at=now,
+                        **{k: getattr(g, k) for k in NewGeneration.__dataclass_fields__},
+                    )
+                )
+        return True
+
+    def fail(
+        self, job_id: str, *, attempt: int | None, code: str, message: str
+    ) -> bool:
+        """Fail a queued or running job (with `attempt`, only that attempt's run)."""
+        now = self.now()
+        with self._writer.begin() as conn:
+            return self._transition(
+                conn,
+                job_id,
+                target=JobStatus.FAILED,
+                values={
+                    "error_code": code,
+                    "error_message": message,
+                    "completed_at": now,
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                },
+                attempt=attempt,
+                expected=[JobStatus.QUEUED, JobStatus.IN_PROGRESS],
+                event="job.failed",
+                data={"code": code, "message": message},
+                now=now,
+            )
+
+    def requeue_or_fail(self, job_id: str, *, attempt: int, reason: str) -> JobStatus | None:
+        """A run was lost (worker died, lease expired): retry while attempts remain."""
+        now = self.now()
+        with self._writer.begin() as conn:
+            row = conn.execute(
+                select(jobs.c.attempt, jobs.c.max_attempts, jobs.c.status).where(
+                    jobs.c.id == job_id
+                )
+            ).one_or_none()
+            if row is None or row[0] != attempt or row[2] != JobStatus.IN_PROGRESS.value:
+                return None
+            if row[0] < row[1]:
+                ok = self._transition(
+                    conn,
+                    job_id,
+                    target=JobStatus.QUEUED,
+                    values={"lease_owner": None, "lease_expires_at": None},
+                    attempt=attempt,
+                    expected=[JobStatus.IN_PROGRESS],
+                    event="job.requeued",
+                    data={"reason": reason, "attempt": attempt},
+                    now=now,
+                )
+                return JobStatus.QUEUED if ok else None
+            ok = self._transition(
+                conn,
+                job_id,
+                target=JobStatus.FAILED,
+                values={
+                    "error_code": "internal_error",
+                    "error_message": f"{reason} (after {attempt} attempts)",
+                    "completed_at": now,
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                },
+                attempt=attempt,
+                expected=[JobStatus.IN_PROGRESS],
+                event="job.failed",
+                data={"code": "internal_error", "reason": reason},
+                now=now,
+            )
+            return JobStatus.FAILED if ok else None
+
+    def running_jobs(self, *, expired_only: bool) -> list[Job]:
+        """Jobs in progress; with `expired_only`, those whose lease has run out."""
+        query = select(jobs).where(jobs.c.status == JobStatus.IN_PROGRESS.value)
+        if expired_only:
+            query = query.where(jobs.c.lease_expires_at < self.now())
+        with self.engine.connect() as conn:
+            return [_job(r) for r in conn.execute(query).mappings()]
+
+    def cancel(self, job_id: str, *, project: str) -> Job | None:
+        """Cancel an unfinished job, or do nothing to a finished one; then mark it deleted.
+
+        Returns the job as it was before deletion, or None when there is no such visible job.
+        """
+        now = self.now()
+        with self._writer.begin() as conn:
+            row = (
+                conn.execute(
+                    select(jobs).where(
+                        jobs.c.id == job_id,
+                        jobs.c.project == project,
+                        jobs.c.deleted_at.is_(None),
+                    )
+                )
+                .mappings()
+                .one_or_none()
+            )
+            if row is None:
+                return None
+            job = _job(row)
+            if not job.status.terminal:
+                self._transition(
+                    conn,
+                    job_id,
+                    target=JobStatus.CANCELLED,
+                    values={
+                        "error_code": "cancelled",
+                        "error_message": "The job was cancelled.",
+                        "completed_at": now,
+                    },
+                    attempt=None,
+                    expected=[JobStatus.QUEUED, JobStatus.IN_PROGRESS],
+                    event="job.cancelled",
+                    now=now,
+                )
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(deleted_at=now))
+            self._event(
+                conn,
+                job_id=job_id,
+                project=project,
+                type="job.deleted",
+                from_status=None,
+                to_status=None,
+                now=now,
+            )
+        return job
+
+    # -- generations and expiry ----------------------------------------------------------------
+
+    def generations(self, job_id: str) -> list[Generation]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(generations)
+                .where(generations.c.job_id == job_id)
+                .order_by(generations.c.index)
+            ).mappings()
+            return [_generation(r) for r in rows]
+
+    def get_generation(self, generation_id: str, *, project: str) -> tuple[Job, Generation] | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(generations)
+                    .join(jobs, jobs.c.id == generations.c.job_id)
+                    .where(
+                        generations.c.id == generation_id,
+                        jobs.c.project == project,
+                        jobs.c.deleted_at.is_(None),
+                    )
+                )
+                .mappings()
+                .one_or_none()
+            )
+        if row is None:
+            return None
+        job = self.get_job(row["job_id"], project=project)
+        return None if job is None else (job, _generation(row))
+
+    def due_for_expiry(self, *, limit: int = 100) -> list[Job]:
+        """Completed jobs past `expires_at` whose assets are still stored."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(jobs)
+                .where(
+                    jobs.c.expires_at < self.now(),
+                    jobs.c.assets_expired.is_(False),
+                )
+                .limit(limit)
+            ).mappings()
+            return [_job(r) for r in rows]
+
+    def mark_assets_expired(self, job_id: str) -> None:
+        now = self.now()
+        with self._writer.begin() as conn:
+            row = conn.execute(select(jobs.c.project).where(jobs.c.id == job_id)).one_or_none()
+            if row is None:
+                return
+            conn.execute(
+                update(jobs).where(jobs.c.id == job_id).values(assets_expired=True, updated_at=now)
+            )
+            self._event(
+                conn,
+                job_id=job_id,
+                project=row[0],
+                type="job.assets_expired",
+                from_status=None,
+                to_status=None,
+                now=now,
+            )
+
+    def deleted_with_assets(self, *, limit: int = 100) -> list[Job]:
+        """Deleted jobs whose media may still be on disk (purged by the sweeper)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(jobs)
+                .where(
+                    jobs.c.deleted_at.is_not(None),
+                    jobs.c.assets_expired.is_(False),
+                    jobs.c.status.in_(
+                        [
+                            JobStatus.COMPLETED.value,
+                            JobStatus.FAILED.value,
+                            JobStatus.CANCELLED.value,
+                        ]
+                    ),
+                )
+                .limit(limit)
+            ).mappings()
+            return [_job(r) for r in rows]
+
+    # -- characters ----------------------------------------------------------------------------
+
+    def create_character(
+        self, *, id: str, project: str, name: str, clip_key: str, image_key: str
+    ) -> Character:
+        now = self.now()
+        with self._writer.begin() as conn:
+            conn.execute(
+                insert(characters).values(
+                    id=id,
+                    project=project,
+                    name=name,
+                    clip_key=clip_key,
+                    image_key=image_key,
+                    created_at=now,
+                )
+            )
+        return Character(
+            id=id,
+            project=project,
+            name=name,
+            clip_key=clip_key,
+            image_key=image_key,
+            created_at=int(now),
+        )
+
+    def get_character(self, character_id: str, *, project: str) -> Character | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(characters).where(
+                        characters.c.id == character_id, characters.c.project == project
+                    )
+                )
+                .mappings()
+                .one_or_none()
+            )
+        if row is None:
+            return None
+        return Character(
+            id=row["id"],
+            project=row["project"],
+            name=row["name"],
+            clip_key=row["clip_key"],
+            image_key=row["image_key"],
+            created_at=int(row["created_at"]),
+        )

@@ -1,0 +1,224 @@
+"""The store on real SQLite and PostgreSQL: transitions, fencing, fairness, paging, expiry."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.jobs.status import JobStatus
+from reelbox.store.store import LeaseState, NewGeneration, NewJob, QueueFull, Store
+from reelbox.store.tables import job_events, metadata
+
+
+def _spec(**overrides: object) -> GenerationSpec:
+    values: dict[str, object] = dict(
+        mode=Mode.TEXT, prompt="a cat", width=64, height=64, seconds=1.0, seed=7, profile="p"
+    )
+    values.update(overrides)
+    return GenerationSpec(**values)  # type: ignore[arg-type]
+
+
+def _new(job_id: str, project: str = "a", **kw: object) -> NewJob:
+    return NewJob(
+        id=job_id, project=project, dialect="openai", model="sora-2", spec=_spec(), seconds="1",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _generation(gen_id: str = "gen_1") -> NewGeneration:
+    return NewGeneration(
+        id=gen_id, index=0, seed=7, video_key="v.mp4", thumbnail_key="t.webp",
+        thumbnail_jpeg_key="t.jpg", spritesheet_key="s.jpg", width=64, height=64, fps=24,
+        frame_count=24, duration=1.0, has_audio=True, sprite_columns=4, sprite_rows=4,
+        sprite_frame_width=64, sprite_frame_height=64,
+    )
+
+
+def _claim(store: Store, limit: int = 2) -> object:
+    return store.claim_next(owner="test", lease_seconds=30, per_project_limit=limit)
+
+
+def test_migrations_match_the_table_definitions(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_spec_round_trips_through_the_database(store: Store) -> None:
+    created = store.create_job(_new("video_1"), queue_cap=10)
+    loaded = store.get_job("video_1")
+    assert loaded is not None
+    assert loaded.spec == created.spec == _spec()
+    assert loaded.status is JobStatus.QUEUED and loaded.progress == 0
+
+
+def test_lifecycle_records_an_event_per_status_change(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    store.create_job(_new("video_1"), queue_cap=10)
+    job = _claim(store)
+    assert job is not None and job.attempt == 1  # type: ignore[attr-defined]
+    assert store.report_progress("video_1", attempt=1, progress=40, lease_seconds=30) is LeaseState.HELD
+    assert store.report_progress("video_1", attempt=1, progress=10, lease_seconds=30) is LeaseState.HELD
+    assert store.get_job("video_1").progress == 40  # type: ignore[union-attr]  # never backwards
+    clock.advance(5)
+    assert store.complete(
+        "video_1", attempt=1, outputs=[_generation()], plan={"k": 1}, retention_seconds=100
+    )
+    done = store.get_job("video_1")
+    assert done is not None
+    assert done.status is JobStatus.COMPLETED and done.progress == 100
+    assert done.expires_at == done.completed_at + 100  # type: ignore[operator]
+    assert [g.id for g in store.generations("video_1")] == ["gen_1"]
+    kinds = [(e.type, e.from_status, e.to_status) for e in store.events("video_1")]
+    assert kinds == [
+        ("job.created", None, "queued"),
+        ("job.started", "queued", "in_progress"),
+        ("job.completed", "in_progress", "completed"),
+    ]
+
+
+def test_a_finished_job_cannot_change_again(store: Store) -> None:
+    store.create_job(_new("video_1"), queue_cap=10)
+    _claim(store)
+    assert store.fail("video_1", attempt=1, code="engine_error", message="boom")
+    assert not store.complete("video_1", attempt=1, outputs=[_generation()], plan=None,
+                              retention_seconds=1)
+    assert not store.fail("video_1", attempt=1, code="engine_error", message="again")
+    job = store.get_job("video_1")
+    assert job is not None and job.error_message == "boom"
+    assert store.generations("video_1") == []
+
+
+def test_a_stale_attempt_is_fenced_out(store: Store) -> None:
+    store.create_job(_new("video_1", max_attempts=3), queue_cap=10)
+    _claim(store)
+    assert store.requeue_or_fail("video_1", attempt=1, reason="worker died") is JobStatus.QUEUED
+    second = _claim(store)
+    assert second.attempt == 2  # type: ignore[attr-defined]
+    # The first worker comes back to life: every write it tries is refused.
+    assert store.report_progress("video_1", attempt=1, progress=90, lease_seconds=30) is LeaseState.LOST
+    assert not store.complete("video_1", attempt=1, outputs=[_generation()], plan=None,
+                              retention_seconds=1)
+    assert store.complete("video_1", attempt=2, outputs=[_generation()], plan=None,
+                          retention_seconds=1)
+
+
+def test_attempts_run_out(store: Store) -> None:
+    store.create_job(_new("video_1", max_attempts=2), queue_cap=10)
+    _claim(store)
+    assert store.requeue_or_fail("video_1", attempt=1, reason="lost") is JobStatus.QUEUED
+    _claim(store)
+    assert store.requeue_or_fail("video_1", attempt=2, reason="lost") is JobStatus.FAILED
+    job = store.get_job("video_1")
+    assert job is not None and job.error_code == "internal_error"
+    assert "after 2 attempts" in (job.error_message or "")
+
+
+def test_cancel_stops_a_running_job_and_hides_it(store: Store) -> None:
+    store.create_job(_new("video_1"), queue_cap=10)
+    _claim(store)
+    before = store.cancel("video_1", project="a")
+    assert before is not None and before.status is JobStatus.IN_PROGRESS
+    assert store.lease_state("video_1", attempt=1) is LeaseState.CANCELLED
+    assert store.report_progress("video_1", attempt=1, progress=50, lease_seconds=30) is LeaseState.CANCELLED
+    assert store.get_job("video_1") is None
+    assert store.cancel("video_1", project="a") is None
+
+
+def test_projects_are_isolated(store: Store) -> None:
+    store.create_job(_new("video_1", project="a"), queue_cap=10)
+    assert store.get_job("video_1", project="b") is None
+    assert store.cancel("video_1", project="b") is None
+    assert store.list_jobs(project="b", dialect="openai", limit=10).items == []
+    assert store.get_job("video_1", project="a") is not None
+
+
+def test_queue_cap(store: Store) -> None:
+    store.create_job(_new("video_1"), queue_cap=2)
+    store.create_job(_new("video_2"), queue_cap=2)
+    with pytest.raises(QueueFull):
+        store.create_job(_new("video_3"), queue_cap=2)
+    store.create_job(_new("video_4", project="b"), queue_cap=2)  # other projects unaffected
+
+
+def test_claims_respect_the_per_project_limit_and_are_fair(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    for i in range(4):
+        store.create_job(_new(f"video_a{i}", project="a"), queue_cap=10)
+        clock.advance(1)
+    store.create_job(_new("video_b0", project="b"), queue_cap=10)
+    claimed = [_claim(store, limit=2) for _ in range(4)]
+    ids = [c.id if c is not None else None for c in claimed]  # type: ignore[attr-defined]
+    # a0 first (oldest); then b0, whose project has nothing running; then a1; a2 must wait.
+    assert ids == ["video_a0", "video_b0", "video_a1", None]
+
+
+def test_list_pages_in_both_orders(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    for i in range(5):
+        store.create_job(_new(f"video_{i}"), queue_cap=10)
+        clock.advance(1)
+    page = store.list_jobs(project="a", dialect="openai", limit=2, order="asc")
+    assert [j.id for j in page.items] == ["video_0", "video_1"] and page.has_more
+    page = store.list_jobs(project="a", dialect="openai", limit=2, order="asc", after="video_1")
+    assert [j.id for j in page.items] == ["video_2", "video_3"] and page.has_more
+    page = store.list_jobs(project="a", dialect="openai", limit=2, order="asc", after="video_3")
+    assert [j.id for j in page.items] == ["video_4"] and not page.has_more
+    page = store.list_jobs(project="a", dialect="openai", limit=3, order="desc")
+    assert [j.id for j in page.items] == ["video_4", "video_3", "video_2"]
+    page = store.list_jobs(project="a", dialect="openai", limit=3, order="desc", after="video_2")
+    assert [j.id for j in page.items] == ["video_1", "video_0"] and not page.has_more
+    page = store.list_jobs(project="a", dialect="openai", limit=3, order="desc", before="video_1")
+    assert [j.id for j in page.items] == ["video_4", "video_3", "video_2"]
+    page = store.list_jobs(project="a", dialect="openai", limit=2, order="desc", before="video_1")
+    assert [j.id for j in page.items] == ["video_3", "video_2"] and page.has_more
+
+
+def test_expiry_selects_completed_jobs_past_their_time(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    store.create_job(_new("video_1"), queue_cap=10)
+    _claim(store)
+    store.complete("video_1", attempt=1, outputs=[_generation()], plan=None, retention_seconds=60)
+    assert store.due_for_expiry() == []
+    clock.advance(61)
+    assert [j.id for j in store.due_for_expiry()] == ["video_1"]
+    store.mark_assets_expired("video_1")
+    assert store.due_for_expiry() == []
+    job = store.get_job("video_1")
+    assert job is not None and job.assets_expired
+
+
+def test_expired_leases_are_found(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    store.create_job(_new("video_1"), queue_cap=10)
+    _claim(store)
+    assert store.running_jobs(expired_only=True) == []
+    clock.advance(31)
+    assert [j.id for j in store.running_jobs(expired_only=True)] == ["video_1"]
+
+
+def test_concurrent_claims_never_share_a_job(store: Store) -> None:
+    for i in range(20):
+        store.create_job(_new(f"video_{i:02d}", project=f"p{i % 4}"), queue_cap=100)
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def claimer() -> None:
+        while True:
+            job = store.claim_next(owner="t", lease_seconds=30, per_project_limit=100)
+            if job is None:
+                return
+            with lock:
+                claimed.append(job.id)
+
+    threads = [threading.Thread(target=claimer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == [f"video_{i:02d}" for i in range(20)]
+    with store.engine.connect() as conn:
+        started = conn.execute(
+            select(job_events.c.job_id).where(job_events.c.type == "job.started")
+        ).scalars().all()
+    assert len(started) == 20
