@@ -112,6 +112,17 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
+    @field_validator("profiles", mode="after")
+    @classmethod
+    def _keep_embedded(cls, value: dict[str, ProfileSettings]) -> dict[str, ProfileSettings]:
+        # The embedded engine is always there, so the Sora aliases always have a target.
+        return {**_default_profiles(), **value}
+
+    @field_validator("aliases", mode="after")
+    @classmethod
+    def _keep_sora_aliases(cls, value: dict[str, str]) -> dict[str, str]:
+        return {**_default_aliases(), **value}
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _parse_keys(cls, value: Any) -> Any:

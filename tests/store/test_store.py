@@ -25,17 +25,35 @@ def _spec(**overrides: object) -> GenerationSpec:
 
 def _new(job_id: str, project: str = "a", **kw: object) -> NewJob:
     return NewJob(
-        id=job_id, project=project, dialect="openai", model="sora-2", spec=_spec(), seconds="1",
+        id=job_id,
+        project=project,
+        dialect="openai",
+        model="sora-2",
+        spec=_spec(),
+        seconds="1",
         **kw,  # type: ignore[arg-type]
     )
 
 
 def _generation(gen_id: str = "gen_1") -> NewGeneration:
     return NewGeneration(
-        id=gen_id, index=0, seed=7, video_key="v.mp4", thumbnail_key="t.webp",
-        thumbnail_jpeg_key="t.jpg", spritesheet_key="s.jpg", width=64, height=64, fps=24,
-        frame_count=24, duration=1.0, has_audio=True, sprite_columns=4, sprite_rows=4,
-        sprite_frame_width=64, sprite_frame_height=64,
+        id=gen_id,
+        index=0,
+        seed=7,
+        video_key="v.mp4",
+        thumbnail_key="t.webp",
+        thumbnail_jpeg_key="t.jpg",
+        spritesheet_key="s.jpg",
+        width=64,
+        height=64,
+        fps=24,
+        frame_count=24,
+        duration=1.0,
+        has_audio=True,
+        sprite_columns=4,
+        sprite_rows=4,
+        sprite_frame_width=64,
+        sprite_frame_height=64,
     )
 
 
@@ -61,8 +79,14 @@ def test_lifecycle_records_an_event_per_status_change(store: Store, clock) -> No
     store.create_job(_new("video_1"), queue_cap=10)
     job = _claim(store)
     assert job is not None and job.attempt == 1  # type: ignore[attr-defined]
-    assert store.report_progress("video_1", attempt=1, progress=40, lease_seconds=30) is LeaseState.HELD
-    assert store.report_progress("video_1", attempt=1, progress=10, lease_seconds=30) is LeaseState.HELD
+    assert (
+        store.report_progress("video_1", attempt=1, progress=40, lease_seconds=30)
+        is LeaseState.HELD
+    )
+    assert (
+        store.report_progress("video_1", attempt=1, progress=10, lease_seconds=30)
+        is LeaseState.HELD
+    )
     assert store.get_job("video_1").progress == 40  # type: ignore[union-attr]  # never backwards
     clock.advance(5)
     assert store.complete(
@@ -85,8 +109,9 @@ def test_a_finished_job_cannot_change_again(store: Store) -> None:
     store.create_job(_new("video_1"), queue_cap=10)
     _claim(store)
     assert store.fail("video_1", attempt=1, code="engine_error", message="boom")
-    assert not store.complete("video_1", attempt=1, outputs=[_generation()], plan=None,
-                              retention_seconds=1)
+    assert not store.complete(
+        "video_1", attempt=1, outputs=[_generation()], plan=None, retention_seconds=1
+    )
     assert not store.fail("video_1", attempt=1, code="engine_error", message="again")
     job = store.get_job("video_1")
     assert job is not None and job.error_message == "boom"
@@ -100,11 +125,16 @@ def test_a_stale_attempt_is_fenced_out(store: Store) -> None:
     second = _claim(store)
     assert second.attempt == 2  # type: ignore[attr-defined]
     # The first worker comes back to life: every write it tries is refused.
-    assert store.report_progress("video_1", attempt=1, progress=90, lease_seconds=30) is LeaseState.LOST
-    assert not store.complete("video_1", attempt=1, outputs=[_generation()], plan=None,
-                              retention_seconds=1)
-    assert store.complete("video_1", attempt=2, outputs=[_generation()], plan=None,
-                          retention_seconds=1)
+    assert (
+        store.report_progress("video_1", attempt=1, progress=90, lease_seconds=30)
+        is LeaseState.LOST
+    )
+    assert not store.complete(
+        "video_1", attempt=1, outputs=[_generation()], plan=None, retention_seconds=1
+    )
+    assert store.complete(
+        "video_1", attempt=2, outputs=[_generation()], plan=None, retention_seconds=1
+    )
 
 
 def test_attempts_run_out(store: Store) -> None:
@@ -124,7 +154,10 @@ def test_cancel_stops_a_running_job_and_hides_it(store: Store) -> None:
     before = store.cancel("video_1", project="a")
     assert before is not None and before.status is JobStatus.IN_PROGRESS
     assert store.lease_state("video_1", attempt=1) is LeaseState.CANCELLED
-    assert store.report_progress("video_1", attempt=1, progress=50, lease_seconds=30) is LeaseState.CANCELLED
+    assert (
+        store.report_progress("video_1", attempt=1, progress=50, lease_seconds=30)
+        is LeaseState.CANCELLED
+    )
     assert store.get_job("video_1") is None
     assert store.cancel("video_1", project="a") is None
 
@@ -218,7 +251,9 @@ def test_concurrent_claims_never_share_a_job(store: Store) -> None:
         t.join()
     assert sorted(claimed) == [f"video_{i:02d}" for i in range(20)]
     with store.engine.connect() as conn:
-        started = conn.execute(
-            select(job_events.c.job_id).where(job_events.c.type == "job.started")
-        ).scalars().all()
+        started = (
+            conn.execute(select(job_events.c.job_id).where(job_events.c.type == "job.started"))
+            .scalars()
+            .all()
+        )
     assert len(started) == 20

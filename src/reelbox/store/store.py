@@ -300,12 +300,8 @@ class Store:
                 ).one_or_none()
                 if anchor is None:
                     return Page(items=[], has_more=False)
-                later = or_(
-                    key[0] > anchor[0], and_(key[0] == anchor[0], key[1] > anchor[1])
-                )
-                earlier = or_(
-                    key[0] < anchor[0], and_(key[0] == anchor[0], key[1] < anchor[1])
-                )
+                later = or_(key[0] > anchor[0], and_(key[0] == anchor[0], key[1] > anchor[1]))
+                earlier = or_(key[0] < anchor[0], and_(key[0] == anchor[0], key[1] < anchor[1]))
                 query = query.where(later if forward != descending else earlier)
             # Paging backwards (`before`) reads the nearest items first, then restores the order.
             backwards = before is not None and after is None
@@ -332,9 +328,7 @@ class Store:
 
     # -- scheduling ----------------------------------------------------------------------------
 
-    def claim_next(
-        self, *, owner: str, lease_seconds: float, per_project_limit: int
-    ) -> Job | None:
+    def claim_next(self, *, owner: str, lease_seconds: float, per_project_limit: int) -> Job | None:
         """Move the fairest queued job to `in_progress` and lease it to `owner`.
 
         Fair: among projects under their running limit, the one with the fewest running jobs
@@ -518,9 +512,7 @@ class Store:
                 )
         return True
 
-    def fail(
-        self, job_id: str, *, attempt: int | None, code: str, message: str
-    ) -> bool:
+    def fail(self, job_id: str, *, attempt: int | None, code: str, message: str) -> bool:
         """Fail a queued or running job (with `attempt`, only that attempt's run)."""
         now = self.now()
         with self._writer.begin() as conn:

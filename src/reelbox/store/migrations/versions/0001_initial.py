@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.Column("deleted_at", sa.Float, nullable=True),
     )
     op.create_index("ix_jobs_status_created", "jobs", ["status", "created_at"])
-    op.create_index(
-        "ix_jobs_project_dialect_created", "jobs", ["project", "dialect", "created_at"]
-    )
+    op.create_index("ix_jobs_project_dialect_created", "jobs", ["project", "dialect", "created_at"])
     op.create_index("ix_jobs_project_status", "jobs", ["project", "status"])
     op.create_index("ix_jobs_expires_at", "jobs", ["expires_at"])
 

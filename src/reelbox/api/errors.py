@@ -1,0 +1,109 @@
+"""Turning Reelbox errors into OpenAI-style error responses.
+
+Only this module knows status codes. Every error body is the OpenAI envelope
+`{"error": {"message", "type", "param", "code"}}`; the Azure dialect adds `inner_error`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reelbox.errors import (
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ReelboxError,
+    Unauthenticated,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[ReelboxError], int] = {
+    InvalidRequest: 400,
+    Unauthenticated: 401,
+    NotFound: 404,
+    PayloadTooLarge: 413,
+    RateLimited: 429,
+}
+
+
+def status_of(exc: ReelboxError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(
+    message: str, *, type: str, param: str | None = None, code: str | None = None
+) -> dict[str, object]:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def error_response(exc: ReelboxError) -> JSONResponse:
+    status = status_of(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited):
+        headers["retry-after"] = str(max(1, math.ceil(exc.retry_after)))
+        headers["retry-after-ms"] = str(max(1, int(exc.retry_after * 1000)))
+    if isinstance(exc, Unauthenticated):
+        headers["www-authenticate"] = "Bearer"
+    return JSONResponse(
+        error_body(exc.message, type=exc.type, param=exc.param, code=exc.code),
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def _reelbox_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ReelboxError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        message = f"Invalid URL ({request.method} {request.url.path})"
+        return JSONResponse(error_body(message, type="invalid_request_error"), status_code=404)
+    return JSONResponse(
+        error_body(str(exc.detail), type="invalid_request_error"),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
+    return JSONResponse(
+        error_body(
+            f"Invalid value for '{'.'.join(loc)}': {first.get('msg', 'invalid')}",
+            type="invalid_request_error",
+            param=".".join(loc) or None,
+            code="invalid_value",
+        ),
+        status_code=400,
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        error_body("The server had an error processing your request.", type="server_error"),
+        status_code=500,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ReelboxError, _reelbox_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

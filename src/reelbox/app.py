@@ -1,0 +1,113 @@
+"""`create_app(settings)`: wiring and lifespan only.
+
+Everything shared (database engine, store, blob store, catalogue, scheduler and its worker
+processes) is built in the lifespan and handed to requests through lifespan state; nothing is
+built at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from reelbox import __version__
+from reelbox.api import errors, health, models, openai_videos
+from reelbox.api.deps import KeyRing, Services
+from reelbox.api.limits import RateLimiter
+from reelbox.api.request_id import RequestIdMiddleware
+from reelbox.blobs.local import LocalBlobStore
+from reelbox.engines.catalog import Catalog, ProfileSpec
+from reelbox.executors.local import LocalExecutor
+from reelbox.executors.runner import RunSettings
+from reelbox.executors.worker import WorkerConfig
+from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
+from reelbox.settings import Settings
+from reelbox.store.database import connect, migrate
+from reelbox.store.store import Store
+
+
+def build_catalog(settings: Settings) -> Catalog:
+    profiles = {
+        name: ProfileSpec(engine=p.engine, options=p.options, description=p.description)
+        for name, p in settings.profiles.items()
+    }
+    return Catalog(profiles, settings.aliases)
+
+
+def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
+    """The ASGI app. With `run_jobs=False` no scheduler or workers start (API-only tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = settings.resolved_database_url
+        engine = connect(database_url)
+        migrate(engine)
+        store = Store(engine)
+        blobs = LocalBlobStore(settings.blob_dir)
+        blobs.clean_staging(older_than=3600)
+        catalog = build_catalog(settings)
+        scheduler: Scheduler | None = None
+        if run_jobs:
+            executor = LocalExecutor(
+                config=WorkerConfig(
+                    database_url=database_url,
+                    blob_dir=settings.blob_dir.resolve(),
+                    profiles={n: (p.engine, p.options) for n, p in settings.profiles.items()},
+                    run=RunSettings(
+                        lease_seconds=settings.lease_seconds,
+                        retention_seconds=settings.retention_seconds,
+                    ),
+                    memory_mb=settings.worker_memory_mb,
+                    environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
+                ),
+                slots=settings.workers,
+                store=store,
+                job_timeout=settings.job_timeout_seconds,
+            )
+            scheduler = Scheduler(
+                store=store,
+                blobs=blobs,
+                executor=executor,
+                settings=SchedulerSettings(
+                    per_project_limit=settings.max_running_per_project,
+                    lease_seconds=settings.lease_seconds,
+                    interval=settings.scheduler_interval_seconds,
+                    sweep_interval=settings.sweep_interval_seconds,
+                    recover_all_on_start=engine.dialect.name == "sqlite",
+                ),
+            )
+            scheduler.start()
+        services = Services(
+            settings=settings,
+            store=store,
+            blobs=blobs,
+            catalog=catalog,
+            keys=KeyRing(settings.api_keys),
+            limiter=RateLimiter(settings.requests_per_minute),
+            wake_scheduler=scheduler.wake if scheduler is not None else (lambda: None),
+        )
+        try:
+            yield {"services": services, "scheduler": scheduler}
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Reelbox",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    app.include_router(openai_videos.router, prefix="/v1")
+    app.include_router(models.router, prefix="/v1")
+    app.include_router(health.router)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,236 @@
+"""The `reelbox` command: serve the API, generate one video, inspect models, hash keys."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from reelbox.settings import Settings, is_loopback, load_settings
+
+app = typer.Typer(
+    help="Reelbox: a self-hosted Sora-compatible video generation service.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML settings file.", exists=False)
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Where the database and media live.")
+]
+
+
+def _settings(config: Path | None, **overrides: object) -> Settings:
+    try:
+        return load_settings(config, **overrides)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        console.print(f"[red]Invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (0: any free port).")] = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="sqlite:///… or postgresql://…")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (job slots).")] = None,
+    insecure: Annotated[
+        bool | None,
+        typer.Option("--insecure", help="Allow an open (keyless) server beyond loopback."),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the HTTP API with its scheduler and worker processes."""
+    import uvicorn
+
+    from reelbox.app import create_app
+
+    settings = _settings(
+        config,
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        workers=workers,
+        insecure=insecure,
+    )
+    mode = "open local mode (no API keys)" if settings.open_mode else "API keys required"
+    console.print(
+        f"Reelbox on http://{settings.host}:{settings.port}  data: {settings.data_dir.resolve()}"
+        f"  {mode}"
+    )
+    if settings.open_mode and not is_loopback(settings.host):
+        console.print("[yellow]Warning: serving without API keys beyond loopback.[/yellow]")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Argument(help="What the video should show.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the MP4.")] = Path(
+        "video.mp4"
+    ),
+    seconds: Annotated[str, typer.Option(help="Length in seconds.")] = "4",
+    size: Annotated[str, typer.Option(help="WIDTHxHEIGHT.")] = "720x1280",
+    model: Annotated[str | None, typer.Option(help="Model or profile name.")] = None,
+    input_reference: Annotated[
+        Path | None, typer.Option("--input-reference", help="Image that becomes frame 0.")
+    ] = None,
+    fit: Annotated[
+        str | None, typer.Option(help="Fit a mismatched image: crop, pad or stretch.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (random when omitted).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Generate one video in this process, with a progress bar."""
+    from reelbox.api import validation as v
+    from reelbox.api.inputs import reference_png
+    from reelbox.app import build_catalog
+    from reelbox.blobs.local import LocalBlobStore
+    from reelbox.engines.registry import build_engine
+    from reelbox.errors import ReelboxError
+    from reelbox.executors.pipeline import produce
+    from reelbox.jobs.spec import GenerationSpec, Mode
+
+    settings = _settings(config)
+    catalog = build_catalog(settings)
+    with tempfile.TemporaryDirectory(prefix="reelbox-") as tmp:
+        blobs = LocalBlobStore(Path(tmp))
+        try:
+            fields = {"prompt": prompt, "model": model, "size": size, "seconds": seconds}
+            text = v.prompt(fields)
+            resolved = v.model(fields, catalog, default=settings.default_model)
+            width, height = v.size(size, resolved)
+            seconds_text, length = v.seconds(seconds, resolved)
+            input_key = None
+            if input_reference is not None:
+                png = reference_png(
+                    input_reference.read_bytes(),
+                    width=width,
+                    height=height,
+                    fit=fit,  # type: ignore[arg-type]
+                    max_pixels=settings.max_image_pixels,
+                )
+                input_key = "input.png"
+                blobs.put_bytes(input_key, png)
+        except ReelboxError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(2) from None
+        spec = GenerationSpec(
+            mode=Mode.IMAGE if input_key else Mode.TEXT,
+            prompt=text,
+            width=width,
+            height=height,
+            seconds=length,
+            seed=random.randrange(2**31) if seed is None else seed,
+            profile=resolved.profile,
+            fps=resolved.capabilities.fps,
+            input_image_key=input_key,
+        )
+        profile = settings.profiles[resolved.profile]
+        engine = build_engine(profile.engine, profile.options)
+        started = time.perf_counter()
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task(f"{resolved.name} {width}x{height} {seconds_text}s", total=1.0)
+            outputs = produce(
+                spec,
+                engine=engine,
+                blobs=blobs,
+                key_prefix=lambda index: f"out/{index}",
+                on_progress=lambda fraction: bar.update(task, completed=fraction),
+                should_cancel=lambda: False,
+            )
+            bar.update(task, completed=1.0)
+        elapsed = time.perf_counter() - started
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(blobs.local_path(outputs[0].video_key), output)
+    out = outputs[0]
+    console.print(
+        f"Wrote {output} ({out.width}x{out.height}, {out.duration:g} s, "
+        f"{'with' if out.has_audio else 'no'} sound, seed {spec.seed}) in {elapsed:.1f} s"
+    )
+
+
+@app.command("models")
+def list_models(config: ConfigOption = None) -> None:
+    """List the configured profiles and aliases."""
+    from reelbox.app import build_catalog
+
+    settings = _settings(config)
+    catalog = build_catalog(settings)
+    table = Table("model", "profile", "engine", "modes", "sizes", "seconds")
+    for name in catalog.names():
+        resolved = catalog.resolve(name)
+        assert resolved is not None
+        caps = resolved.capabilities.to_json()
+        table.add_row(
+            name,
+            resolved.profile,
+            catalog.profiles[resolved.profile].engine,
+            ", ".join(caps["modes"]),
+            "any" if caps["sizes"] is None else ", ".join(caps["sizes"]),
+            f"{caps['min_seconds']}-{caps['max_seconds']}"
+            if caps["seconds"] is None
+            else ", ".join(map(str, caps["seconds"])),
+        )
+    console.print(table)
+
+
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("hash")
+def hash_key(key: Annotated[str, typer.Argument(help="The API key to hash.")]) -> None:
+    """Print the `sha256:…` form of a key, to configure it without writing it down."""
+    from reelbox.api.deps import hash_key as digest
+
+    typer.echo(f"sha256:{digest(key)}")
+
+
+@app.command()
+def migrate(
+    data_dir: DataDirOption = None,
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create or upgrade the database schema."""
+    from reelbox.store.database import connect
+    from reelbox.store.database import migrate as run_migrations
+
+    settings = _settings(config, data_dir=data_dir, database_url=database_url)
+    engine = connect(settings.resolved_database_url)
+    run_migrations(engine)
+    engine.dispose()
+    console.print("Database is up to date.")
+
+
+def main() -> None:
+    app()

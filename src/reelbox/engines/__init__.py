@@ -1,0 +1,1 @@
+"""Engines turn a `GenerationSpec` into frames and sound. They never see HTTP, SQL or blob keys."""

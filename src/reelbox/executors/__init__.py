@@ -1,0 +1,1 @@
+"""Where claimed jobs run: local worker processes now, a cluster executor later."""

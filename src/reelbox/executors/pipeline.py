@@ -1,0 +1,258 @@
+"""From a spec to finished media files: engine frames → MP4, thumbnails, spritesheet.
+
+Used by worker processes (through `runner`) and by `reelbox generate` in-process. Knows nothing
+about the database: it reads inputs from, and writes outputs to, a `BlobStore`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from reelbox.blobs.base import BlobStore
+from reelbox.engines.base import (
+    AudioTrack,
+    CancelCheck,
+    CharacterInput,
+    Engine,
+    Frame,
+    GenerationInputs,
+    SourceVideo,
+)
+from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.media import audio as audio_ops
+from reelbox.media.decode import iter_frames, probe_video, read_audio
+from reelbox.media.encode import write_mp4
+from reelbox.media.images import decode_png, load_rgba
+from reelbox.media.stills import spritesheet_indices, write_spritesheet, write_thumbnail
+
+SPRITE_TILES = 16
+
+# Share of a variant's progress given to the engine's own steps; the rest follows encoding.
+# Streaming engines advance both together; engines that compute before yielding frames
+# (diffusion models) reach most of the bar while denoising.
+ENGINE_SHARE = 0.85
+
+
+@dataclass(frozen=True, kw_only=True)
+class Output:
+    """One generation's files, already stored under their keys."""
+
+    index: int
+    seed: int
+    video_key: str
+    thumbnail_key: str
+    thumbnail_jpeg_key: str
+    spritesheet_key: str
+    width: int
+    height: int
+    fps: int
+    frame_count: int
+    duration: float
+    has_audio: bool
+    sprite_columns: int
+    sprite_rows: int
+    sprite_frame_width: int
+    sprite_frame_height: int
+    plan: dict[str, Any]
+
+
+def load_inputs(spec: GenerationSpec, blobs: BlobStore) -> GenerationInputs:
+    """Resolve the spec's blob keys into decoded inputs for the engine."""
+    reference = None
+    if spec.input_image_key is not None:
+        reference = decode_png(blobs.get_bytes(spec.input_image_key))
+    source = None
+    if spec.source_video_key is not None:
+        path = blobs.local_path(spec.source_video_key)
+        probe = probe_video(path)
+        source = SourceVideo(
+            path=path,
+            width=probe.width,
+            height=probe.height,
+            fps=probe.fps,
+            frame_count=probe.frame_count,
+            duration=probe.duration,
+            has_audio=probe.has_audio,
+        )
+    characters = tuple(
+        CharacterInput(id=c.id, name=c.name, image=load_rgba(blobs.get_bytes(c.image_key)))
+        for c in spec.characters
+    )
+    return GenerationInputs(reference_image=reference, source_video=source, characters=characters)
+
+
+def produce(
+    spec: GenerationSpec,
+    *,
+    engine: Engine,
+    blobs: BlobStore,
+    key_prefix: Callable[[int], str],
+    on_progress: Callable[[float], None],
+    should_cancel: CancelCheck,
+) -> list[Output]:
+    """Generate every variant of `spec` and store its media under `key_prefix(index)/`.
+
+    Files are staged and moved into the store only once complete. On any exception the staged
+    files are removed and nothing is stored for the unfinished variant.
+    """
+    inputs = load_inputs(spec, blobs)
+    outputs: list[Output] = []
+    for index in range(spec.variants):
+        variant = replace(spec, seed=spec.seed + index)
+
+        def report(fraction: float, *, _index: int = index) -> None:
+            on_progress((_index + min(max(fraction, 0.0), 1.0)) / spec.variants)
+
+        outputs.append(
+            _produce_one(
+                variant,
+                inputs,
+                index=index,
+                engine=engine,
+                blobs=blobs,
+                prefix=key_prefix(index),
+                report=report,
+                should_cancel=should_cancel,
+            )
+        )
+    return outputs
+
+
+def _produce_one(
+    spec: GenerationSpec,
+    inputs: GenerationInputs,
+    *,
+    index: int,
+    engine: Engine,
+    blobs: BlobStore,
+    prefix: str,
+    report: Callable[[float], None],
+    should_cancel: CancelCheck,
+) -> Output:
+    fractions = {"engine": 0.0, "encode": 0.0}
+
+    def progress() -> None:
+        report(ENGINE_SHARE * fractions["engine"] + (1 - ENGINE_SHARE) * fractions["encode"])
+
+    def on_engine(fraction: float) -> None:
+        fractions["engine"] = fraction
+        progress()
+
+    result = engine.generate(spec, inputs, on_progress=on_engine, should_cancel=should_cancel)
+    frames: Iterator[Frame] = result.frames
+    frame_count = result.frame_count
+    audio: AudioTrack | None = result.audio
+    if spec.mode is Mode.EXTEND and inputs.source_video is not None:
+        frames, frame_count, audio = _stitch(
+            inputs.source_video, spec, result.frames, frame_count, audio
+        )
+
+    sprite_at = spritesheet_indices(frame_count, tiles=SPRITE_TILES)
+    thumb_at = frame_count // 2
+    staged: list[Path] = []
+    try:
+        video_path = blobs.staging_path(".mp4")
+        staged.append(video_path)
+
+        def on_frame(i: int) -> None:
+            fractions["encode"] = (i + 1) / frame_count
+            progress()
+
+        encoded = write_mp4(
+            video_path,
+            frames,
+            width=result.width,
+            height=result.height,
+            fps=result.fps,
+            frame_count=frame_count,
+            audio=audio,
+            keep={*sprite_at, thumb_at},
+            on_frame=on_frame,
+        )
+        thumb_webp = blobs.staging_path(".webp")
+        thumb_jpeg = blobs.staging_path(".jpg")
+        sheet = blobs.staging_path(".jpg")
+        staged += [thumb_webp, thumb_jpeg, sheet]
+        write_thumbnail(encoded.kept[thumb_at], thumb_webp, format="webp")
+        write_thumbnail(encoded.kept[thumb_at], thumb_jpeg, format="jpeg")
+        geometry = write_spritesheet([encoded.kept[i] for i in sprite_at], sheet)
+
+        keys = {
+            "video": f"{prefix}/video.mp4",
+            "thumbnail": f"{prefix}/thumbnail.webp",
+            "thumbnail_jpeg": f"{prefix}/thumbnail.jpg",
+            "spritesheet": f"{prefix}/spritesheet.jpg",
+        }
+        blobs.put_file(keys["video"], video_path)
+        blobs.put_file(keys["thumbnail"], thumb_webp)
+        blobs.put_file(keys["thumbnail_jpeg"], thumb_jpeg)
+        blobs.put_file(keys["spritesheet"], sheet)
+    finally:
+        for path in staged:
+            path.unlink(missing_ok=True)
+
+    return Output(
+        index=index,
+        seed=spec.seed,
+        video_key=keys["video"],
+        thumbnail_key=keys["thumbnail"],
+        thumbnail_jpeg_key=keys["thumbnail_jpeg"],
+        spritesheet_key=keys["spritesheet"],
+        width=encoded.width,
+        height=encoded.height,
+        fps=encoded.fps,
+        frame_count=encoded.frame_count,
+        duration=encoded.duration,
+        has_audio=encoded.has_audio,
+        sprite_columns=geometry.columns,
+        sprite_rows=geometry.rows,
+        sprite_frame_width=geometry.frame_width,
+        sprite_frame_height=geometry.frame_height,
+        plan=result.plan,
+    )
+
+
+def _stitch(
+    source: SourceVideo,
+    spec: GenerationSpec,
+    new_frames: Iterator[Frame],
+    new_count: int,
+    new_audio: AudioTrack | None,
+) -> tuple[Iterator[Frame], int, AudioTrack | None]:
+    """An extension is the source followed by the new segment, as one video."""
+    # The source is re-timed to the output frame rate by time, so an upload at another
+    # frame rate keeps its duration.
+    old_count = max(1, round(source.duration * spec.fps))
+    old_frames = iter_frames(source.path, width=spec.width, height=spec.height)
+    frames = itertools.chain(
+        _retime(old_frames, source_fps=source.fps, fps=spec.fps, count=old_count), new_frames
+    )
+    total = old_count + new_count
+    if new_audio is None and not source.has_audio:
+        return frames, total, None
+    old_seconds = old_count / spec.fps
+    new_seconds = new_count / spec.fps
+    old_audio = read_audio(source.path) if source.has_audio else None
+    first = audio_ops.fit_duration(old_audio or audio_ops.silence(old_seconds), old_seconds)
+    second = audio_ops.fit_duration(new_audio or audio_ops.silence(new_seconds), new_seconds)
+    return frames, total, audio_ops.concat(first, second)
+
+
+def _retime(frames: Iterator[Frame], *, source_fps: float, fps: int, count: int) -> Iterator[Frame]:
+    """Exactly `count` frames at `fps`, each the source frame showing at that moment."""
+    current: Frame | None = None
+    shown = -1  # index of `current` in the source
+    for i in range(count):
+        wanted = int(i * source_fps / fps + 1e-6)
+        while shown < wanted:
+            nxt = next(frames, None)
+            if nxt is None:
+                break  # the source ran short: hold its last frame
+            current, shown = nxt, shown + 1
+        if current is None:
+            raise ValueError("the source video has no frames")
+        yield current

@@ -1,0 +1,150 @@
+"""Runs one claimed job inside a worker process and records how it ended.
+
+This is the only place that catches broad exceptions around an engine: whatever goes wrong, the
+job is recorded as failed with a reason. A heartbeat thread extends the job's lease, writes the
+latest progress and notices cancellation, so engines that block for a long step still hold
+their lease, and a `DELETE` stops the engine at its next step.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from reelbox.blobs.base import BlobNotFound, BlobStore
+from reelbox.engines.base import Engine, EngineError, GenerationCancelled
+from reelbox.executors.pipeline import produce
+from reelbox.jobs.ids import new_generation_id
+from reelbox.jobs.models import Job
+from reelbox.jobs.status import FailureCode
+from reelbox.store.store import LeaseState, NewGeneration, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings:
+    lease_seconds: float
+    retention_seconds: float
+    heartbeat_seconds: float = 0.5
+
+
+class _Heartbeat(threading.Thread):
+    """Writes progress and extends the lease from a thread of its own."""
+
+    def __init__(self, store: Store, job: Job, settings: RunSettings) -> None:
+        super().__init__(name=f"heartbeat-{job.id}", daemon=True)
+        self.store = store
+        self.job = job
+        self.settings = settings
+        self.progress = 0
+        self.state = LeaseState.HELD
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.settings.heartbeat_seconds):
+            self.beat()
+
+    def beat(self) -> None:
+        try:
+            self.state = self.store.report_progress(
+                self.job.id,
+                attempt=self.job.attempt,
+                progress=self.progress,
+                lease_seconds=self.settings.lease_seconds,
+            )
+        except Exception:  # a transient database error must not kill the job
+            log.exception("heartbeat for %s failed", self.job.id)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def run_job(
+    job: Job, *, store: Store, blobs: BlobStore, engine: Engine, settings: RunSettings
+) -> None:
+    """Generate `job` (already claimed for `job.attempt`) and record completion or failure."""
+    heartbeat = _Heartbeat(store, job, settings)
+    heartbeat.start()
+
+    def on_progress(fraction: float) -> None:
+        # 100 is written only with completion, in the same transaction.
+        heartbeat.progress = max(heartbeat.progress, min(99, int(fraction * 100)))
+
+    def should_cancel() -> bool:
+        return heartbeat.state is not LeaseState.HELD
+
+    try:
+        outputs = produce(
+            job.spec,
+            engine=engine,
+            blobs=blobs,
+            key_prefix=lambda index: f"videos/{job.id}/{job.attempt}/{index}",
+            on_progress=on_progress,
+            should_cancel=should_cancel,
+        )
+    except GenerationCancelled:
+        heartbeat.stop()
+        log.info("job %s stopped: %s", job.id, heartbeat.state.value)
+        return
+    except (EngineError, MemoryError) as exc:
+        heartbeat.stop()
+        _fail(
+            store, job, FailureCode.ENGINE_ERROR, f"The engine failed: {exc or type(exc).__name__}"
+        )
+        return
+    except BlobNotFound as exc:
+        heartbeat.stop()
+        _fail(store, job, FailureCode.ENGINE_ERROR, f"An input is no longer available: {exc}")
+        return
+    except Exception as exc:
+        heartbeat.stop()
+        log.exception("job %s failed", job.id)
+        _fail(
+            store,
+            job,
+            FailureCode.INTERNAL_ERROR,
+            f"Generation failed: {type(exc).__name__}: {exc}",
+        )
+        return
+    heartbeat.stop()
+
+    generations = [
+        NewGeneration(
+            id=new_generation_id(),
+            index=o.index,
+            seed=o.seed,
+            video_key=o.video_key,
+            thumbnail_key=o.thumbnail_key,
+            thumbnail_jpeg_key=o.thumbnail_jpeg_key,
+            spritesheet_key=o.spritesheet_key,
+            width=o.width,
+            height=o.height,
+            fps=o.fps,
+            frame_count=o.frame_count,
+            duration=o.duration,
+            has_audio=o.has_audio,
+            sprite_columns=o.sprite_columns,
+            sprite_rows=o.sprite_rows,
+            sprite_frame_width=o.sprite_frame_width,
+            sprite_frame_height=o.sprite_frame_height,
+        )
+        for o in outputs
+    ]
+    recorded = store.complete(
+        job.id,
+        attempt=job.attempt,
+        outputs=generations,
+        plan=outputs[0].plan if outputs else None,
+        retention_seconds=settings.retention_seconds,
+    )
+    if not recorded:
+        # Cancelled or taken over while finishing: the files belong to no visible job.
+        blobs.delete_prefix(f"videos/{job.id}/{job.attempt}")
+
+
+def _fail(store: Store, job: Job, code: FailureCode, message: str) -> None:
+    if not store.fail(job.id, attempt=job.attempt, code=code.value, message=message):
+        log.info("job %s could not be marked failed (no longer ours)", job.id)

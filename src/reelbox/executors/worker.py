@@ -1,0 +1,97 @@
+"""The main loop of a local worker process.
+
+A worker is spawned (never forked: engines may hold threads and GPU contexts), builds its own
+database connection, blob store and engines, then runs the jobs its parent sends it one at a
+time. It dies with its parent, so a killed server never leaves orphans writing to jobs that the
+next server start re-queues.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from reelbox.blobs.local import LocalBlobStore
+from reelbox.engines.base import Engine
+from reelbox.engines.registry import build_engine
+from reelbox.executors.runner import RunSettings, run_job
+from reelbox.jobs.status import FailureCode, JobStatus
+from reelbox.store.database import connect
+from reelbox.store.store import Store
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerConfig:
+    """Everything a worker process needs, picklable."""
+
+    database_url: str
+    blob_dir: Path
+    profiles: dict[str, tuple[str, dict[str, Any]]]  # profile -> (engine, options)
+    run: RunSettings
+    memory_mb: int = 0
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _limit_memory(megabytes: int) -> None:
+    import resource
+
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None:
+    _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    os.environ.update(config.environment)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
+    if config.memory_mb:
+        _limit_memory(config.memory_mb)
+    store = Store(connect(config.database_url, pool_size=2))
+    blobs = LocalBlobStore(config.blob_dir)
+    engines: dict[str, Engine] = {}
+
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "stop":
+            return
+        _, job_id, attempt = message
+        job = store.get_job(job_id)
+        if job is not None and job.attempt == attempt and job.status is JobStatus.IN_PROGRESS:
+            try:
+                engine = engines.get(job.profile)
+                if engine is None:
+                    name, options = config.profiles[job.profile]
+                    engine = engines[job.profile] = build_engine(name, options)
+            except Exception as exc:
+                log.exception("cannot build engine for profile %s", job.profile)
+                store.fail(
+                    job.id,
+                    attempt=attempt,
+                    code=FailureCode.ENGINE_ERROR.value,
+                    message=f"The engine for {job.profile!r} could not start: {exc}",
+                )
+            else:
+                run_job(job, store=store, blobs=blobs, engine=engine, settings=config.run)
+        conn.send(("done", job_id))

@@ -1,0 +1,1 @@
+"""Admission, fair claiming, recovery of lost runs and expiry of media."""

@@ -1,0 +1,125 @@
+"""The scheduler: claims queued jobs into free executor slots, recovers lost runs, expires media.
+
+It runs on a thread of its own in the API process (store calls are blocking), wakes on a timer
+or when a job is created, and never runs engines itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from reelbox.blobs.base import BlobStore
+from reelbox.executors.base import Executor
+from reelbox.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchedulerSettings:
+    per_project_limit: int
+    lease_seconds: float
+    interval: float
+    sweep_interval: float
+    # SQLite means one server: every run left in progress by a previous process is lost.
+    recover_all_on_start: bool
+
+
+class Scheduler:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        blobs: BlobStore,
+        executor: Executor,
+        settings: SchedulerSettings,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.executor = executor
+        self.settings = settings
+        self.owner = f"node-{uuid.uuid4().hex[:12]}"
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_sweep = 0.0
+        self._last_recovery = 0.0
+
+    def start(self) -> None:
+        self.recover(everything=self.settings.recover_all_on_start)
+        self.executor.start()
+        self._thread = threading.Thread(target=self._run, name="reelbox-scheduler", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look for work now (called after a job is created or cancelled)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.executor.shutdown()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.tick()
+            except Exception:  # the loop must survive a database hiccup
+                log.exception("scheduler tick failed")
+            self._wake.wait(self.settings.interval)
+            self._wake.clear()
+
+    def tick(self) -> None:
+        self.executor.poll()
+        self.dispatch()
+        now = time.monotonic()
+        if now - self._last_recovery >= self.settings.lease_seconds / 2:
+            self._last_recovery = now
+            self.recover(everything=False)
+        if now - self._last_sweep >= self.settings.sweep_interval:
+            self._last_sweep = now
+            self.sweep()
+
+    def dispatch(self) -> int:
+        """Claim jobs into free slots; returns how many started."""
+        started = 0
+        while self.executor.free_slots() > 0:
+            job = self.store.claim_next(
+                owner=self.owner,
+                lease_seconds=self.settings.lease_seconds,
+                per_project_limit=self.settings.per_project_limit,
+            )
+            if job is None:
+                break
+            self.executor.submit(job)
+            started += 1
+        return started
+
+    def recover(self, *, everything: bool) -> int:
+        """Re-queue (or fail) runs whose worker is gone: all of them, or expired leases only."""
+        mine = self.executor.running()
+        recovered = 0
+        for job in self.store.running_jobs(expired_only=not everything):
+            if job.id in mine:
+                continue
+            reason = "the server stopped" if everything else "the job's worker stopped responding"
+            if self.store.requeue_or_fail(job.id, attempt=job.attempt, reason=reason):
+                recovered += 1
+                log.info("recovered job %s (%s)", job.id, reason)
+        return recovered
+
+    def sweep(self) -> int:
+        """Delete the media of expired and deleted jobs; returns how many jobs were swept."""
+        swept = 0
+        for job in [*self.store.due_for_expiry(), *self.store.deleted_with_assets()]:
+            self.blobs.delete_prefix(f"videos/{job.id}")
+            self.blobs.delete_prefix(f"uploads/{job.id}")
+            self.store.mark_assets_expired(job.id)
+            swept += 1
+        return swept
