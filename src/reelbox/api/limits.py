@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from reelbox.errors import RateLimited
 
@@ -12,7 +13,7 @@ from reelbox.errors import RateLimited
 class RateLimiter:
     """A sliding one-minute window of creation requests per project."""
 
-    def __init__(self, per_minute: int, *, clock: object = time.monotonic) -> None:
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self._clock = clock
         self._hits: dict[str, deque[float]] = {}
@@ -21,7 +22,7 @@ class RateLimiter:
     def check(self, project: str) -> None:
         if self.per_minute <= 0:
             return
-        now: float = self._clock()  # type: ignore[operator]
+        now = self._clock()
         with self._lock:
             hits = self._hits.setdefault(project, deque())
             while hits and hits[0] <= now - 60:

@@ -396,9 +396,7 @@ async def remix_video(
         prompt=prompt,
         width=source.width,
         height=source.height,
-        seconds=source.spec.seconds
-        if source.spec.mode is not Mode.EXTEND
-        else float(source.seconds),
+        seconds=float(source.seconds),
         seed=source.spec.seed if seed is None else seed,
         profile=resolved.profile,
         fps=resolved.capabilities.fps,
@@ -439,12 +437,16 @@ async def _video_source(
         return job, key, None, []
     if isinstance(value, Upload):
         staged = services.blobs.staging_path(".upload")
-        staged.write_bytes(value.data)
-        try:
-            probe = await run_in_threadpool(check_video, staged, settings=services.settings)
-        except Exception:
-            staged.unlink(missing_ok=True)
-            raise
+
+        def check() -> VideoProbe:
+            staged.write_bytes(value.data)
+            try:
+                return check_video(staged, settings=services.settings)
+            except Exception:
+                staged.unlink(missing_ok=True)
+                raise
+
+        probe = await run_in_threadpool(check)
         key = f"uploads/{job_id}/source.{probe.container}"
         return None, key, probe, [(key, staged)]
     raise v.invalid_type("video", "an object or a file", value)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from reelbox.blobs.base import BlobInfo, BlobNotFound
 
@@ -20,10 +21,8 @@ class LocalBlobStore:
         self._staging.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        parts = PurePosixPath(key).parts
-        if not parts or key.startswith("/") or any(p in ("..", ".", "") for p in parts):
-            raise ValueError(f"invalid blob key: {key!r}")
-        if parts[0] == ".staging":
+        parts = key.split("/")
+        if any(p in ("..", ".", "") for p in parts) or parts[0] == ".staging":
             raise ValueError(f"invalid blob key: {key!r}")
         return self.root.joinpath(*parts)
 
@@ -84,8 +83,6 @@ class LocalBlobStore:
 
     def clean_staging(self, older_than: float) -> int:
         """Remove temporary files left by writers that died; returns how many."""
-        import time
-
         removed = 0
         cutoff = time.time() - older_than
         for path in self._staging.iterdir():

@@ -1,0 +1,106 @@
+"""From a spec to stored media, with the fake engine and a real blob store and encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reelbox.blobs import LocalBlobStore
+from reelbox.engines.base import GenerationCancelled
+from reelbox.engines.fake import FakeEngine
+from reelbox.executors.pipeline import produce
+from reelbox.jobs.spec import GenerationSpec, Mode
+from support.media import image_facts, probe_mp4
+
+
+def _spec(**kw: object) -> GenerationSpec:
+    values: dict[str, object] = dict(
+        mode=Mode.TEXT,
+        prompt="p",
+        width=64,
+        height=48,
+        seconds=1.0,
+        seed=3,
+        profile="fake",
+        fps=8,
+    )
+    values.update(kw)
+    return GenerationSpec(**values)  # type: ignore[arg-type]
+
+
+def _produce(blobs: LocalBlobStore, spec: GenerationSpec, **kw: object) -> list:  # type: ignore[type-arg]
+    progress: list[float] = []
+    outputs = produce(
+        spec,
+        engine=FakeEngine({"fps": spec.fps}),
+        blobs=blobs,
+        key_prefix=lambda i: f"videos/job/1/{i}",
+        on_progress=progress.append,
+        should_cancel=kw.get("should_cancel", lambda: False),  # type: ignore[arg-type]
+    )
+    assert progress == sorted(progress) and 0.99 <= progress[-1] <= 1.0
+    return outputs
+
+
+def test_every_variant_gets_its_own_media(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path)
+    outputs = _produce(blobs, _spec(variants=2))
+    assert [o.index for o in outputs] == [0, 1] and [o.seed for o in outputs] == [3, 4]
+    first, second = (blobs.get_bytes(o.video_key) for o in outputs)
+    assert first != second
+    for output in outputs:
+        facts = probe_mp4(blobs.local_path(output.video_key))
+        assert (facts.width, facts.height, facts.frames) == (64, 48, 8)
+        assert facts.audio_codec == "aac"
+        assert image_facts(blobs.get_bytes(output.thumbnail_key)) == ("WEBP", 64, 48)
+        assert image_facts(blobs.get_bytes(output.thumbnail_jpeg_key)) == ("JPEG", 64, 48)
+        fmt, w, h = image_facts(blobs.get_bytes(output.spritesheet_key))
+        assert fmt == "JPEG"
+        assert (w, h) == (
+            output.sprite_columns * output.sprite_frame_width,
+            output.sprite_rows * output.sprite_frame_height,
+        )
+    assert list((tmp_path / ".staging").iterdir()) == []
+
+
+def test_extension_stitches_source_and_new_segment(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path)
+    (source,) = _produce(blobs, _spec(seconds=2.0))
+    (extended,) = _produce(
+        blobs, _spec(mode=Mode.EXTEND, seconds=1.0, source_video_key=source.video_key, seed=9)
+    )
+    facts = probe_mp4(blobs.local_path(extended.video_key))
+    assert facts.frames == 24 and abs(facts.duration - 3.0) < 1e-6
+    assert facts.audio_duration is not None and abs(facts.audio_duration - 3.0) < 0.03
+
+
+def test_extension_retimes_a_source_at_another_frame_rate(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path)
+    (source,) = _produce(blobs, _spec(seconds=1.0, fps=16))
+    (extended,) = _produce(
+        blobs, _spec(mode=Mode.EXTEND, seconds=1.0, fps=8, source_video_key=source.video_key)
+    )
+    facts = probe_mp4(blobs.local_path(extended.video_key))
+    assert facts.frames == 16 and abs(facts.duration - 2.0) < 1e-6
+
+
+def test_cancellation_stores_nothing(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path)
+    calls = {"n": 0}
+
+    def cancel_after_a_few() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 3
+
+    with pytest.raises(GenerationCancelled):
+        produce(
+            _spec(seconds=4.0),
+            engine=FakeEngine({"fps": 8}),
+            blobs=blobs,
+            key_prefix=lambda i: f"videos/job/1/{i}",
+            on_progress=lambda f: None,
+            should_cancel=cancel_after_a_few,
+        )
+    assert not (tmp_path / "videos").exists()
+    assert list((tmp_path / ".staging").iterdir()) == []

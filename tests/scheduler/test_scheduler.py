@@ -1,0 +1,145 @@
+"""The scheduler with an in-memory executor: slots, fairness, recovery, expiry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reelbox.blobs import LocalBlobStore
+from reelbox.jobs.models import Job
+from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.jobs.status import JobStatus
+from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
+from reelbox.store.store import NewGeneration, NewJob, Store
+
+
+class MemoryExecutor:
+    """Accepts jobs into a fixed number of slots and runs nothing."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self.jobs: list[Job] = []
+        self.started = False
+
+    def start(self) -> None:
+        self.started = True
+
+    def free_slots(self) -> int:
+        return self.slots - len(self.jobs)
+
+    def submit(self, job: Job) -> None:
+        self.jobs.append(job)
+
+    def poll(self) -> None:
+        pass
+
+    def running(self) -> set[str]:
+        return {j.id for j in self.jobs}
+
+    def shutdown(self) -> None:
+        pass
+
+
+def _scheduler(store: Store, tmp_path: Path, slots: int = 2, *, recover_all: bool = False):  # type: ignore[no-untyped-def]
+    return Scheduler(
+        store=store,
+        blobs=LocalBlobStore(tmp_path),
+        executor=MemoryExecutor(slots),
+        settings=SchedulerSettings(
+            per_project_limit=2,
+            lease_seconds=10,
+            interval=0.01,
+            sweep_interval=1,
+            recover_all_on_start=recover_all,
+        ),
+    )
+
+
+def _create(store: Store, job_id: str, project: str = "a") -> None:
+    spec = GenerationSpec(
+        mode=Mode.TEXT, prompt="p", width=32, height=32, seconds=1, seed=1, profile="fake"
+    )
+    store.create_job(
+        NewJob(id=job_id, project=project, dialect="openai", model="m", spec=spec, seconds="1"),
+        queue_cap=100,
+    )
+
+
+def test_dispatch_fills_free_slots_only(store: Store, tmp_path: Path) -> None:
+    for i in range(5):
+        _create(store, f"video_{i}", project=f"p{i}")
+    scheduler = _scheduler(store, tmp_path, slots=3)
+    assert scheduler.dispatch() == 3
+    assert scheduler.dispatch() == 0
+    assert store.count_jobs(project="p0", status=JobStatus.IN_PROGRESS) == 1
+    assert len(scheduler.executor.jobs) == 3  # type: ignore[attr-defined]
+
+
+def test_recovery_requeues_lost_runs_but_not_its_own(store: Store, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+    _create(store, "video_mine")
+    clock.advance(1)
+    _create(store, "video_lost")
+    scheduler = _scheduler(store, tmp_path, slots=1)
+    scheduler.dispatch()  # video_mine runs here
+    lost = store.claim_next(owner="elsewhere", lease_seconds=10, per_project_limit=2)
+    assert lost is not None and lost.id == "video_lost"
+    clock.advance(11)
+    assert scheduler.recover(everything=False) == 1
+    assert store.get_job("video_lost").status is JobStatus.QUEUED  # type: ignore[union-attr]
+    assert store.get_job("video_mine").status is JobStatus.IN_PROGRESS  # type: ignore[union-attr]
+
+
+def test_start_on_sqlite_requeues_everything_left_running(store: Store, tmp_path: Path) -> None:
+    _create(store, "video_1")
+    store.claim_next(owner="dead-server", lease_seconds=1000, per_project_limit=2)
+    scheduler = _scheduler(store, tmp_path, slots=1, recover_all=True)
+    scheduler.start()
+    try:
+        assert scheduler.executor.started  # type: ignore[attr-defined]
+        job = store.get_job("video_1")
+        assert job is not None and job.attempt in (1, 2)
+        # Re-queued at start, then claimed again into the free slot.
+        events = [e.type for e in store.events("video_1")]
+        assert events[:4] == ["job.created", "job.started", "job.requeued", "job.started"]
+    finally:
+        scheduler.stop()
+
+
+def test_sweep_deletes_expired_media(store: Store, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+    _create(store, "video_1")
+    scheduler = _scheduler(store, tmp_path, slots=1)
+    scheduler.dispatch()
+    blobs = scheduler.blobs
+    blobs.put_bytes("videos/video_1/1/0/video.mp4", b"mp4")
+    store.complete(
+        "video_1",
+        attempt=1,
+        outputs=[
+            NewGeneration(
+                id="gen_1",
+                index=0,
+                seed=1,
+                video_key="videos/video_1/1/0/video.mp4",
+                thumbnail_key="t",
+                thumbnail_jpeg_key="tj",
+                spritesheet_key="s",
+                width=32,
+                height=32,
+                fps=8,
+                frame_count=8,
+                duration=1,
+                has_audio=False,
+                sprite_columns=1,
+                sprite_rows=1,
+                sprite_frame_width=32,
+                sprite_frame_height=32,
+            )
+        ],
+        plan=None,
+        retention_seconds=60,
+    )
+    assert scheduler.sweep() == 0
+    clock.advance(61)
+    assert scheduler.sweep() == 1
+    assert not blobs.exists("videos/video_1/1/0/video.mp4")
+    assert store.get_job("video_1").assets_expired  # type: ignore[union-attr]
+    assert scheduler.sweep() == 0

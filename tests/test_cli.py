@@ -1,0 +1,89 @@
+"""The `reelbox` command as users run it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from support.media import png_bytes, probe_mp4
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reelbox", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_generate_writes_a_playable_mp4(tmp_path: Path) -> None:
+    result = _run(
+        "generate",
+        "a red car driving through the desert at sunset",
+        "-o",
+        "out/car.mp4",
+        "--seconds",
+        "4",
+        "--size",
+        "1280x720",
+        "--seed",
+        "5",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Wrote out/car.mp4" in result.stdout
+    facts = probe_mp4(tmp_path / "out" / "car.mp4")
+    assert (facts.width, facts.height, facts.frames) == (1280, 720, 96)
+    assert facts.audio_codec == "aac"
+
+
+def test_generate_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    for name in ("a.mp4", "b.mp4"):
+        result = _run("generate", "a boat", "-o", name, "--seed", "9", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+
+
+def test_generate_from_an_image_with_fit(tmp_path: Path) -> None:
+    (tmp_path / "ref.png").write_bytes(png_bytes(300, 300))
+    result = _run("generate", "zoom", "--input-reference", "ref.png", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Inpaint image must match" in result.stdout
+    result = _run(
+        "generate",
+        "zoom",
+        "--input-reference",
+        "ref.png",
+        "--fit",
+        "pad",
+        "-o",
+        "v.mp4",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert probe_mp4(tmp_path / "v.mp4").width == 720
+
+
+def test_generate_rejects_bad_values_with_the_api_message(tmp_path: Path) -> None:
+    result = _run("generate", "x", "--seconds", "5", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Supported values are: '4', '8', and '12'" in result.stdout
+
+
+def test_models_and_keys(tmp_path: Path) -> None:
+    result = _run("models", cwd=tmp_path)
+    assert result.returncode == 0 and "sora-2-pro" in result.stdout
+    result = _run("keys", "hash", "secret", cwd=tmp_path)
+    assert result.stdout.strip() == (
+        "sha256:2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
+    )
+
+
+def test_migrate_creates_the_database(tmp_path: Path) -> None:
+    result = _run("migrate", "--data-dir", "d", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "d" / "reelbox.db").is_file()

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from reelbox.settings import EMBEDDED_PROFILE, Settings, load_settings, parse_api_keys
+
+
+def test_defaults_serve_every_sora_name_with_the_embedded_engine() -> None:
+    settings = Settings()
+    assert settings.open_mode and settings.host == "127.0.0.1"
+    assert settings.aliases["sora-2"] == EMBEDDED_PROFILE
+    assert settings.aliases["sora-2-pro-2025-10-06"] == EMBEDDED_PROFILE
+    assert settings.resolved_database_url.startswith("sqlite:///")
+
+
+def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REELBOX_API_KEYS", "k1=alpha, k2=beta")
+    monkeypatch.setenv("REELBOX_WORKERS", "3")
+    settings = Settings()
+    assert settings.api_keys == {"k1": "alpha", "k2": "beta"} and settings.workers == 3
+
+
+def test_flags_beat_environment_beat_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "reelbox.toml"
+    config.write_text(
+        "port = 9000\nworkers = 4\nretention_seconds = 60\n"
+        '[profiles.mine]\nengine = "fake"\noptions = { fps = 8 }\n'
+        '[aliases]\nsora-2 = "mine"\n'
+    )
+    monkeypatch.setenv("REELBOX_WORKERS", "5")
+    settings = load_settings(config, port=9100, workers=None)
+    assert (settings.port, settings.workers, settings.retention_seconds) == (9100, 5, 60)
+    assert settings.aliases["sora-2"] == "mine"
+    assert settings.aliases["sora-2-pro"] == EMBEDDED_PROFILE  # defaults stay
+    assert {"mine", EMBEDDED_PROFILE} <= set(settings.profiles)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"host": "0.0.0.0"}, "refusing to listen"),
+        ({"aliases": {"x": "nope"}}, "unknown profile"),
+        ({"default_model": "nope"}, "default_model"),
+        ({"workers": 0}, "workers"),
+        ({"database_url": "mysql://x"}, "database_url"),
+    ],
+)
+def test_unsafe_or_broken_settings_fail_fast(values: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(**values)  # type: ignore[arg-type]
+
+
+def test_open_server_beyond_loopback_needs_insecure_or_keys() -> None:
+    assert Settings(host="0.0.0.0", insecure=True).open_mode
+    assert not Settings(host="0.0.0.0", api_keys={"k": "p"}).open_mode
+
+
+def test_key_parsing() -> None:
+    assert parse_api_keys("a=b,sha256:00ff=c") == {"a": "b", "sha256:00ff": "c"}
+    with pytest.raises(ValueError):
+        parse_api_keys("justakey")
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not found"):
+        load_settings(tmp_path / "missing.toml")
