@@ -75,12 +75,27 @@ class CharacterInput:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Keyframe:
+    """An image the output must show at `frame_index`, exactly (spec.height, spec.width, 3)."""
+
+    frame_index: int
+    image: Frame
+
+
+@dataclass(frozen=True, kw_only=True)
 class GenerationInputs:
-    """Decoded inputs, resolved from blob keys by the job runner."""
+    """Decoded inputs, resolved from blob keys by the job runner.
+
+    `reference_image` (IMAGE mode) is frame 0. `keyframes` (INPAINT mode) are images placed at
+    output frame indices, sorted by index: with two, the video moves from the first to the
+    second. `source_video` is the video a REMIX, EDIT or EXTEND starts from, or (INPAINT) a video
+    that conditions the output from `spec.source_frame_index` on.
+    """
 
     reference_image: Frame | None = None  # exactly (spec.height, spec.width, 3)
     source_video: SourceVideo | None = None
     characters: tuple[CharacterInput, ...] = ()
+    keyframes: tuple[Keyframe, ...] = ()
 
 
 @dataclass(kw_only=True)

@@ -20,6 +20,7 @@ from reelbox.engines.base import (
     Engine,
     Frame,
     GenerationInputs,
+    Keyframe,
     SourceVideo,
 )
 from reelbox.jobs.spec import GenerationSpec, Mode
@@ -82,7 +83,16 @@ def load_inputs(spec: GenerationSpec, blobs: BlobStore) -> GenerationInputs:
         CharacterInput(id=c.id, name=c.name, image=load_rgba(blobs.get_bytes(c.image_key)))
         for c in spec.characters
     )
-    return GenerationInputs(reference_image=reference, source_video=source, characters=characters)
+    keyframes = tuple(
+        Keyframe(frame_index=k.frame_index, image=decode_png(blobs.get_bytes(k.image_key)))
+        for k in sorted(spec.keyframes, key=lambda k: k.frame_index)
+    )
+    return GenerationInputs(
+        reference_image=reference,
+        source_video=source,
+        characters=characters,
+        keyframes=keyframes,
+    )
 
 
 def produce(

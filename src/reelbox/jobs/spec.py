@@ -19,6 +19,7 @@ class Mode(enum.StrEnum):
     REMIX = "remix"  # prompt + a finished video whose structure is kept
     EDIT = "edit"  # prompt + a video transformed with its timing preserved
     EXTEND = "extend"  # prompt + a video continued; the engine makes the new segment only
+    INPAINT = "inpaint"  # prompt + images and/or a video placed at frame indices (Azure Sora 1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +28,14 @@ class CharacterRef:
 
     id: str
     name: str
+    image_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyframeRef:
+    """An image the output must show at `frame_index` (already cropped and fitted to size)."""
+
+    frame_index: int
     image_key: str
 
 
@@ -54,6 +63,8 @@ class GenerationSpec:
     source_video_key: str | None = None
     source_plan: dict[str, Any] | None = None
     characters: tuple[CharacterRef, ...] = field(default_factory=tuple)
+    keyframes: tuple[KeyframeRef, ...] = field(default_factory=tuple)
+    source_frame_index: int = 0  # INPAINT: the output frame where the source video starts
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -65,6 +76,7 @@ class GenerationSpec:
         data = asdict(self)
         data["mode"] = self.mode.value
         data["characters"] = [asdict(c) for c in self.characters]
+        data["keyframes"] = [asdict(k) for k in self.keyframes]
         return data
 
     @classmethod
@@ -72,4 +84,5 @@ class GenerationSpec:
         values = dict(data)
         values["mode"] = Mode(values["mode"])
         values["characters"] = tuple(CharacterRef(**c) for c in values.get("characters", ()))
+        values["keyframes"] = tuple(KeyframeRef(**k) for k in values.get("keyframes", ()))
         return cls(**values)
