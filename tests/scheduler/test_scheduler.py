@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from reelbox.blobs import LocalBlobStore
@@ -93,15 +94,17 @@ def test_start_on_sqlite_requeues_everything_left_running(store: Store, tmp_path
     store.claim_next(owner="dead-server", lease_seconds=1000, per_project_limit=2)
     scheduler = _scheduler(store, tmp_path, slots=1, recover_all=True)
     scheduler.start()
-    try:
-        assert scheduler.executor.started  # type: ignore[attr-defined]
-        job = store.get_job("video_1")
-        assert job is not None and job.attempt in (1, 2)
-        # Re-queued at start, then claimed again into the free slot.
-        events = [e.type for e in store.events("video_1")]
-        assert events[:4] == ["job.created", "job.started", "job.requeued", "job.started"]
-    finally:
-        scheduler.stop()
+    # Re-queued before the executor starts, then claimed again into the free slot.
+    assert [e.type for e in store.events("video_1")][2] == "job.requeued"
+    assert scheduler.executor.started  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while len(store.events("video_1")) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    scheduler.stop()
+    events = [e.type for e in store.events("video_1")]
+    assert events == ["job.created", "job.started", "job.requeued", "job.started"]
+    job = store.get_job("video_1")
+    assert job is not None and job.attempt == 2
 
 
 def test_sweep_deletes_expired_media(store: Store, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
