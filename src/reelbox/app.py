@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from reelbox import __version__
-from reelbox.api import errors, health, models, openai_videos
+from reelbox.api import azure_jobs, errors, health, models, openai_videos
 from reelbox.api.deps import KeyRing, Services
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
@@ -107,6 +107,10 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     )
     errors.install(app)
     app.include_router(openai_videos.router, prefix="/v1")
+    # Azure: the Sora 1 jobs API, and Sora 2 as the OpenAI dialect with deployment names (D7).
+    app.include_router(azure_jobs.router)
+    app.include_router(openai_videos.router, prefix="/openai/v1")
+    app.include_router(openai_videos.router, prefix="/openai/deployments/{deployment}")
     app.include_router(models.router, prefix="/v1")
     app.include_router(health.router)
     app.add_middleware(RequestIdMiddleware)

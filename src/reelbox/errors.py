@@ -42,8 +42,15 @@ class UnknownModel(InvalidRequest):
 
 
 class NotFound(ReelboxError):
-    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
-        super().__init__(message, param=param, code=code)
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        type: str = "invalid_request_error",
+    ) -> None:
+        super().__init__(message, param=param, code=code, type=type)
 
 
 class PayloadTooLarge(ReelboxError):

@@ -54,6 +54,16 @@ def _default_aliases() -> dict[str, str]:
     return dict.fromkeys(SORA_ALIASES, EMBEDDED_PROFILE)
 
 
+def _default_deployments() -> dict[str, str]:
+    # Azure deployment names → catalogue names (DECISIONS D7).
+    return {
+        "sora": EMBEDDED_PROFILE,
+        "sora-1": EMBEDDED_PROFILE,
+        "sora-2": "sora-2",
+        "sora-2-pro": "sora-2-pro",
+    }
+
+
 def parse_api_keys(value: str) -> dict[str, str]:
     """Parse `key1=projectA,key2=projectB` into {key: project}."""
     keys: dict[str, str] = {}
@@ -100,6 +110,10 @@ class Settings(BaseSettings):
     default_model: str = "sora-2"
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
     aliases: dict[str, str] = Field(default_factory=_default_aliases)
+    deployments: dict[str, str] = Field(
+        default_factory=_default_deployments,
+        description="Azure deployment names and the profile or alias each one serves.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -123,6 +137,11 @@ class Settings(BaseSettings):
     def _keep_sora_aliases(cls, value: dict[str, str]) -> dict[str, str]:
         return {**_default_aliases(), **value}
 
+    @field_validator("deployments", mode="after")
+    @classmethod
+    def _keep_default_deployments(cls, value: dict[str, str]) -> dict[str, str]:
+        return {**_default_deployments(), **value}
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _parse_keys(cls, value: Any) -> Any:
@@ -143,6 +162,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"alias {alias!r} points at unknown profile {target!r}")
             if alias in profiles:
                 raise ValueError(f"{alias!r} is both a profile and an alias")
+        for deployment, target in self.deployments.items():
+            if target not in profiles and target not in self.aliases:
+                raise ValueError(f"deployment {deployment!r} points at unknown model {target!r}")
         if self.default_model not in profiles and self.default_model not in self.aliases:
             raise ValueError(f"default_model {self.default_model!r} is not a profile or alias")
         if not self.api_keys and not self.insecure and not is_loopback(self.host):

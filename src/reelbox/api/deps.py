@@ -66,13 +66,16 @@ def get_services(request: Request) -> Services:
 
 
 def presented_key(request: Request) -> str | None:
+    """The caller's key: the `api-key` header (Azure clients), else a bearer token."""
+    key = request.headers.get("api-key")
+    if key and key.strip():
+        return key.strip()
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-    key = request.headers.get("api-key")
-    return key.strip() if key else None
+    return None
 
 
 def get_project(request: Request) -> str:

@@ -47,7 +47,37 @@ def error_body(
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
-def error_response(exc: ReelboxError) -> JSONResponse:
+def is_azure_jobs_path(path: str) -> bool:
+    """The Azure Sora 1 jobs API answers errors in its own envelope (with `inner_error`)."""
+    return path.startswith("/openai/") and "/video/generations" in path
+
+
+def azure_error_body(
+    message: str, *, status: int, type: str, param: str | None, code: str | None
+) -> dict[str, object]:
+    # Azure's schema has a string `code` and an `inner_error` object; DECISIONS D7 wraps it.
+    return {
+        "error": {
+            "code": code or _AZURE_CODES.get(status, str(status)),
+            "message": message,
+            "param": param,
+            "type": type,
+            "inner_error": None,
+        }
+    }
+
+
+_AZURE_CODES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    404: "NotFound",
+    413: "RequestEntityTooLarge",
+    429: "TooManyRequests",
+    500: "InternalServerError",
+}
+
+
+def error_response(exc: ReelboxError, *, path: str = "") -> JSONResponse:
     status = status_of(exc)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
@@ -55,21 +85,28 @@ def error_response(exc: ReelboxError) -> JSONResponse:
         headers["retry-after-ms"] = str(max(1, int(exc.retry_after * 1000)))
     if isinstance(exc, Unauthenticated):
         headers["www-authenticate"] = "Bearer"
-    return JSONResponse(
-        error_body(exc.message, type=exc.type, param=exc.param, code=exc.code),
-        status_code=status,
-        headers=headers,
-    )
+    if is_azure_jobs_path(path):
+        body = azure_error_body(
+            exc.message, status=status, type=exc.type, param=exc.param, code=exc.code
+        )
+    else:
+        body = error_body(exc.message, type=exc.type, param=exc.param, code=exc.code)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _reelbox_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ReelboxError)
-    return error_response(exc)
+    return error_response(exc, path=request.url.path)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
+        if request.url.path.startswith("/openai/"):
+            # Azure's generic routing error (SORA_API.md B5).
+            return JSONResponse(
+                {"error": {"code": "404", "message": "Resource not found"}}, status_code=404
+            )
         message = f"Invalid URL ({request.method} {request.url.path})"
         return JSONResponse(error_body(message, type="invalid_request_error"), status_code=404)
     return JSONResponse(

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
 from reelbox.api import validation as v
+from reelbox.api.deployments import resolve_deployment
 from reelbox.api.deps import ProjectDep, Services, ServicesDep
 from reelbox.api.forms import Upload, read_fields
 from reelbox.api.inputs import check_video, fit_mode, image_bytes, reference_png
@@ -82,6 +83,28 @@ def _video_response(job: Job, services: Services) -> JSONResponse:
     if not job.status.terminal:
         headers["openai-poll-after-ms"] = str(services.settings.poll_after_ms)
     return JSONResponse(video_json(job), headers=headers)
+
+
+def _model(
+    request: Request, fields: dict[str, Any], services: Services, *, default: str
+) -> ResolvedModel:
+    """`model` as the OpenAI API reads it, or as a deployment name on the Azure paths (B7)."""
+    if request.url.path.startswith("/openai/"):
+        name = request.path_params.get("deployment") or v.string_field(fields, "model") or default
+        return resolve_deployment(
+            name, deployments=services.settings.deployments, catalog=services.catalog
+        )
+    return v.model(fields, services.catalog, default=default)
+
+
+def _source_model(services: Services, name: str) -> ResolvedModel | None:
+    """The model a source video was made with: a catalogue name or an Azure deployment."""
+    resolved = services.catalog.resolve(name)
+    if resolved is None and name in services.settings.deployments:
+        resolved = resolve_deployment(
+            name, deployments=services.settings.deployments, catalog=services.catalog
+        )
+    return resolved
 
 
 def _not_found(video_id: str) -> NotFound:
@@ -161,7 +184,7 @@ async def create_video(request: Request, services: ServicesDep, project: Project
     fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
     v.reject_unknown(fields, CREATE_FIELDS)
     prompt = v.prompt(fields)
-    resolved = v.model(fields, services.catalog, default=settings.default_model)
+    resolved = _model(request, fields, services, default=settings.default_model)
     width, height = v.size(fields.get("size"), resolved)
     seconds_text, seconds = v.seconds(fields.get("seconds"), resolved)
     fit = fit_mode(fields)
@@ -381,7 +404,7 @@ async def remix_video(
     v.reject_unknown(fields, REMIX_FIELDS)
     prompt = v.prompt(fields)
     source, source_key = await _finished_source(services, video_id, project, param="video_id")
-    resolved = services.catalog.resolve(source.model)
+    resolved = _source_model(services, source.model)
     if resolved is None:
         raise InvalidRequest(
             f"The model '{source.model}' of video '{video_id}' is no longer served.",
@@ -479,7 +502,7 @@ async def edit_video(request: Request, services: ServicesDep, project: ProjectDe
     source, source_key, probe, files = await _video_source(services, fields, project, job_id)
     try:
         default_model = source.model if source is not None else settings.default_model
-        resolved = v.model(fields, services.catalog, default=default_model)
+        resolved = _model(request, fields, services, default=default_model)
         v.mode_supported(resolved, Mode.EDIT)
         if source is not None:
             width, height, seconds = source.width, source.height, float(source.seconds)
@@ -530,9 +553,10 @@ async def extend_video(request: Request, services: ServicesDep, project: Project
     job_id = new_video_id()
     source, source_key, probe, files = await _video_source(services, fields, project, job_id)
     try:
-        resolved = v.model(
+        resolved = _model(
+            request,
             {},
-            services.catalog,
+            services,
             default=source.model if source is not None else settings.default_model,
         )
         v.mode_supported(resolved, Mode.EXTEND)

@@ -31,6 +31,7 @@ from reelbox.media.images import decode_png, load_rgba
 from reelbox.media.stills import spritesheet_indices, write_spritesheet, write_thumbnail
 
 SPRITE_TILES = 16
+LOW_RENDITION = "low"  # in `spec.options["renditions"]`: also store a half-size video
 
 # Share of a variant's progress given to the engine's own steps; the rest follows encoding.
 # Streaming engines advance both together; engines that compute before yielding frames
@@ -155,7 +156,7 @@ def _produce_one(
     result = engine.generate(spec, inputs, on_progress=on_engine, should_cancel=should_cancel)
     frames: Iterator[Frame] = result.frames
     frame_count = result.frame_count
-    audio: AudioTrack | None = result.audio
+    audio: AudioTrack | None = result.audio if spec.audio else None
     if spec.mode is Mode.EXTEND and inputs.source_video is not None:
         frames, frame_count, audio = _stitch(
             inputs.source_video, spec, result.frames, frame_count, audio
@@ -190,6 +191,11 @@ def _produce_one(
         write_thumbnail(encoded.kept[thumb_at], thumb_webp, format="webp")
         write_thumbnail(encoded.kept[thumb_at], thumb_jpeg, format="jpeg")
         geometry = write_spritesheet([encoded.kept[i] for i in sprite_at], sheet)
+        low_path = None
+        if LOW_RENDITION in spec.options.get("renditions", ()):
+            low_path = blobs.staging_path(".mp4")
+            staged.append(low_path)
+            write_low_rendition(video_path, low_path, encoded.width, encoded.height, encoded.fps)
 
         keys = {
             "video": f"{prefix}/video.mp4",
@@ -197,6 +203,8 @@ def _produce_one(
             "thumbnail_jpeg": f"{prefix}/thumbnail.jpg",
             "spritesheet": f"{prefix}/spritesheet.jpg",
         }
+        if low_path is not None:
+            blobs.put_file(low_rendition_key(keys["video"]), low_path)
         blobs.put_file(keys["video"], video_path)
         blobs.put_file(keys["thumbnail"], thumb_webp)
         blobs.put_file(keys["thumbnail_jpeg"], thumb_jpeg)
@@ -223,6 +231,27 @@ def _produce_one(
         sprite_frame_width=geometry.frame_width,
         sprite_frame_height=geometry.frame_height,
         plan=result.plan,
+    )
+
+
+def low_rendition_key(video_key: str) -> str:
+    """Where the smaller rendition of a video is stored (next to it)."""
+    return video_key.rsplit("/", 1)[0] + "/video_low.mp4"
+
+
+def write_low_rendition(source: Path, target: Path, width: int, height: int, fps: int) -> None:
+    """Half the size (even dimensions), same frames and sound, for `quality=low` downloads."""
+    low_w, low_h = max(2, width // 4 * 2), max(2, height // 4 * 2)
+    probe = probe_video(source)
+    write_mp4(
+        target,
+        iter_frames(source, width=low_w, height=low_h),
+        width=low_w,
+        height=low_h,
+        fps=fps,
+        frame_count=probe.frame_count,
+        audio=read_audio(source) if probe.has_audio else None,
+        crf=28,
     )
 
 

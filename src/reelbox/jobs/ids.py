@@ -17,6 +17,11 @@ def new_video_id() -> str:
     return _new("video")
 
 
+def new_task_id() -> str:
+    """An Azure Sora 1 job id (`task_…`)."""
+    return _new("task")
+
+
 def new_generation_id() -> str:
     return _new("gen")
 

@@ -478,10 +478,17 @@ class Store:
     ) -> bool:
         """Record a finished job and its generations atomically. False if fenced out."""
         now = self.now()
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(jobs.c.created_at, jobs.c.extra).where(jobs.c.id == job_id)
+            ).one_or_none()
+        # Azure counts retention from creation (SORA_API.md B2), OpenAI from completion (D3).
+        from_creation = row is not None and (row[1] or {}).get("expires_from") == "creation"
+        expires_at = (row[0] if row is not None and from_creation else now) + retention_seconds
         values: dict[str, Any] = {
             "progress": 100,
             "completed_at": now,
-            "expires_at": now + retention_seconds,
+            "expires_at": expires_at,
             "plan": plan,
             "lease_owner": None,
             "lease_expires_at": None,

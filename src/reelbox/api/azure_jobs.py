@@ -1,0 +1,588 @@
+"""The Azure OpenAI Sora 1 jobs API: `/openai/v1/video/generations…` (SORA_API.md Part B, D7).
+
+Also served under the older paths `/openai/video/generations…` and
+`/openai/deployments/{deployment}/video/generations…`, where the deployment in the path is the
+default `model`. Jobs here are their own resource type: they share the store, limits, engines and
+tenancy with OpenAI-dialect videos but never appear among them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from reelbox.api import validation as v
+from reelbox.api.deployments import resolve_deployment
+from reelbox.api.deps import ProjectDep, Services, ServicesDep
+from reelbox.api.forms import Upload, read_fields
+from reelbox.api.inputs import check_video
+from reelbox.api.openai_videos import file_response
+from reelbox.engines.catalog import ResolvedModel
+from reelbox.errors import InvalidRequest, NotFound, RateLimited
+from reelbox.executors.pipeline import LOW_RENDITION, low_rendition_key
+from reelbox.jobs.ids import new_task_id
+from reelbox.jobs.models import Generation, Job
+from reelbox.jobs.spec import GenerationSpec, KeyframeRef, Mode
+from reelbox.jobs.status import JobStatus
+from reelbox.media.images import ImageRejected, crop_fractions, encode_png, fit_image, load_image
+from reelbox.store.store import NewJob, QueueFull
+
+router = APIRouter()
+
+PREFIXES = (
+    "/openai/v1/video/generations",
+    "/openai/video/generations",
+    "/openai/deployments/{deployment}/video/generations",
+)
+RESOLUTIONS = (
+    (480, 480), (854, 480), (480, 854), (720, 720), (1280, 720), (720, 1280),
+    (1080, 1080), (1920, 1080), (1080, 1920),
+)  # fmt: skip
+JSON_FIELDS = ("model", "prompt", "width", "height", "n_seconds", "n_variants", "seed")
+MULTIPART_FIELDS = (*JSON_FIELDS, "files", "inpaint_items")
+MAX_IMAGES = 2
+MAX_VIDEO_SECONDS = 5.0
+STATUSES = ("preprocessing", "queued", "running", "processing", "cancelled", "succeeded", "failed")
+
+
+def max_variants(width: int, height: int) -> int:
+    """1080p: 1; 720p: 2; smaller: 4 (the integration guide's limits, D7)."""
+    short = min(width, height)
+    if short >= 1080:
+        return 1
+    if short >= 720 and max(width, height) >= 1280:
+        return 2
+    return 4
+
+
+def azure_status(job: Job) -> str:
+    """Azure's finer progression, derived from the job's status and progress."""
+    if job.status is JobStatus.QUEUED:
+        return "queued"
+    if job.status is JobStatus.IN_PROGRESS:
+        if job.progress < 5:
+            return "preprocessing"
+        return "running" if job.progress < 90 else "processing"
+    return {
+        JobStatus.COMPLETED: "succeeded",
+        JobStatus.FAILED: "failed",
+        JobStatus.CANCELLED: "cancelled",
+    }[job.status]
+
+
+def failure_reason(job: Job) -> str | None:
+    if job.status is not JobStatus.FAILED:
+        return None
+    if job.error_code == "moderation_blocked":
+        return str(job.extra.get("moderation_stage", "output_moderation"))
+    return "internal_error"
+
+
+def generation_json(job: Job, generation: Generation) -> dict[str, Any]:
+    return {
+        "object": "video.generation",
+        "id": generation.id,
+        "job_id": job.id,
+        "created_at": generation.created_at,
+        "width": generation.width,
+        "height": generation.height,
+        "n_seconds": int(job.extra["n_seconds"]),
+        "prompt": job.prompt,
+    }
+
+
+def job_json(job: Job, generations: list[Generation]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "object": "video.generation.job",
+        "id": job.id,
+        "status": azure_status(job),
+        "created_at": job.created_at,
+        "finished_at": job.completed_at,
+        "expires_at": job.expires_at,
+        "generations": [generation_json(job, g) for g in generations],
+        "prompt": job.prompt,
+        "model": job.model,
+        "n_variants": job.spec.variants,
+        "n_seconds": int(job.extra["n_seconds"]),
+        "height": job.height,
+        "width": job.width,
+        "failure_reason": failure_reason(job),
+    }
+    if job.extra.get("inpaint_items"):
+        body["inpaint_items"] = job.extra["inpaint_items"]
+    return body
+
+
+def _integer(fields: dict[str, Any], name: str, *, default: int | None = None) -> int:
+    """Integers, or their decimal strings: real clients send `"height": "720"` (D7)."""
+    value = fields.get(name)
+    if value is None:
+        if default is None:
+            raise v.missing(name)
+        return default
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequest(
+            f"Invalid type for '{name}': expected an integer, but got {v.type_name(value)} "
+            "instead.",
+            param=name,
+            code="invalid_type",
+        )
+    return value
+
+
+@dataclass
+class _Media:
+    """Decoded inpaint inputs ready to store."""
+
+    keyframes: list[tuple[int, bytes]]  # (frame_index, PNG at the output size)
+    video: tuple[int, Upload] | None  # (frame_index, the upload)
+    echo: list[dict[str, Any]]
+
+
+def _inpaint_items(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = fields.get("inpaint_items")
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise InvalidRequest(
+                "inpaint_items must be a JSON string holding an array of items.",
+                param="inpaint_items",
+                code="invalid_value",
+            ) from exc
+    if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
+        raise InvalidRequest(
+            "inpaint_items must be an array of objects.",
+            param="inpaint_items",
+            code="invalid_value",
+        )
+    return raw
+
+
+def _crop(item: dict[str, Any], index: int) -> dict[str, float]:
+    bounds = item.get("crop_bounds") or {}
+    param = f"inpaint_items[{index}].crop_bounds"
+    if not isinstance(bounds, dict):
+        raise InvalidRequest("crop_bounds must be an object.", param=param, code="invalid_type")
+    known = {"left_fraction": 0.0, "top_fraction": 0.0, "right_fraction": 1.0,
+             "bottom_fraction": 1.0}  # fmt: skip
+    unknown = set(bounds) - set(known)
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown crop_bounds field: '{sorted(unknown)[0]}'.",
+            param=param,
+            code="unknown_parameter",
+        )
+    values = {}
+    for key, default in known.items():
+        value = bounds.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise InvalidRequest(
+                f"{key} must be a number between 0 and 1.",
+                param=f"{param}.{key}",
+                code="invalid_value",
+            )
+        values[key] = float(value)
+    if values["left_fraction"] >= values["right_fraction"] or (
+        values["top_fraction"] >= values["bottom_fraction"]
+    ):
+        raise InvalidRequest(
+            "crop_bounds must leave an area: left < right and top < bottom.",
+            param=param,
+            code="invalid_value",
+        )
+    return values
+
+
+def _media(
+    fields: dict[str, Any], *, width: int, height: int, frame_count: int, services: Services
+) -> _Media:
+    files = fields.get("files")
+    uploads = files if isinstance(files, list) else [files] if files is not None else []
+    if not all(isinstance(u, Upload) for u in uploads):
+        raise v.invalid_type(
+            "files", "a file", next(u for u in uploads if not isinstance(u, Upload))
+        )
+    items = _inpaint_items(fields)
+    if uploads and not items:
+        raise InvalidRequest(
+            "inpaint_items is required when files are attached.",
+            param="inpaint_items",
+            code="missing_required_parameter",
+        )
+    by_name = {u.filename: u for u in uploads}
+    keyframes: list[tuple[int, bytes]] = []
+    video: tuple[int, Upload] | None = None
+    echo: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        param = f"inpaint_items[{index}]"
+        unknown = set(item) - {"frame_index", "type", "file_name", "crop_bounds"}
+        if unknown:
+            raise InvalidRequest(
+                f"Unknown parameter: '{param}.{sorted(unknown)[0]}'.",
+                param=param,
+                code="unknown_parameter",
+            )
+        frame_index = _integer(item, "frame_index", default=0)
+        if not 0 <= frame_index < frame_count:
+            raise InvalidRequest(
+                f"{param}.frame_index must be between 0 and {frame_count - 1} for a "
+                f"{frame_count}-frame video.",
+                param=f"{param}.frame_index",
+                code="invalid_value",
+            )
+        kind = item.get("type")
+        if kind not in ("image", "video"):
+            raise InvalidRequest(
+                f"{param}.type must be 'image' or 'video'.",
+                param=f"{param}.type",
+                code="invalid_value",
+            )
+        name = item.get("file_name")
+        if not isinstance(name, str) or name not in by_name:
+            raise InvalidRequest(
+                f"{param}.file_name must match the filename of an attached 'files' part.",
+                param=f"{param}.file_name",
+                code="invalid_value",
+            )
+        crop = _crop(item, index)
+        upload = by_name[name]
+        if kind == "image":
+            if len(keyframes) == MAX_IMAGES:
+                raise InvalidRequest(
+                    f"At most {MAX_IMAGES} images can be used in one job.",
+                    param=param,
+                    code="invalid_value",
+                )
+            try:
+                image = load_image(upload.data, max_pixels=services.settings.max_image_pixels)
+                cropped = crop_fractions(
+                    image,
+                    left=crop["left_fraction"],
+                    top=crop["top_fraction"],
+                    right=crop["right_fraction"],
+                    bottom=crop["bottom_fraction"],
+                )
+                fitted = fit_image(cropped, width=width, height=height, fit="crop")
+            except ImageRejected as exc:
+                raise InvalidRequest(
+                    str(exc), param=f"{param}.file_name", code="invalid_image"
+                ) from exc
+            keyframes.append((frame_index, encode_png(fitted)))
+        else:
+            if video is not None:
+                raise InvalidRequest(
+                    "At most one video can be used in one job.",
+                    param=param,
+                    code="invalid_value",
+                )
+            video = (frame_index, upload)
+        echo.append({"frame_index": frame_index, "type": kind, "file_name": name,
+                     "crop_bounds": crop})  # fmt: skip
+    if len({k[0] for k in keyframes}) != len(keyframes):
+        raise InvalidRequest(
+            "Two images cannot share a frame_index.",
+            param="inpaint_items",
+            code="invalid_value",
+        )
+    return _Media(keyframes=sorted(keyframes, key=lambda k: k[0]), video=video, echo=echo)
+
+
+def _deployment(request: Request, fields: dict[str, Any], services: Services) -> ResolvedModel:
+    name = v.string_field(fields, "model") or request.path_params.get("deployment")
+    if not name:
+        raise v.missing("model")
+    return resolve_deployment(
+        name, deployments=services.settings.deployments, catalog=services.catalog
+    )
+
+
+async def create_job(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
+    settings = services.settings
+    fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
+    multipart = request.headers.get("content-type", "").startswith("multipart/")
+    v.reject_unknown(fields, MULTIPART_FIELDS if multipart else JSON_FIELDS)
+    prompt = v.prompt(fields)
+    resolved = _deployment(request, fields, services)
+    width, height = _integer(fields, "width"), _integer(fields, "height")
+    if (width, height) not in RESOLUTIONS:
+        supported = ", ".join(f"{w}x{h}" for w, h in RESOLUTIONS)
+        raise InvalidRequest(
+            f"The resolution {width}x{height} is not supported. Supported resolutions are: "
+            f"{supported}.",
+            param="width",
+            code="invalid_resolution",
+            type="video_generation_user_error",
+        )
+    n_seconds = _integer(fields, "n_seconds", default=5)
+    if not 1 <= n_seconds <= 20:
+        raise InvalidRequest(
+            f"n_seconds must be between 1 and 20, got {n_seconds}.",
+            param="n_seconds",
+            code="invalid_value",
+            type="video_generation_user_error",
+        )
+    n_variants = _integer(fields, "n_variants", default=1)
+    limit = max_variants(width, height)
+    if not 1 <= n_variants <= limit:
+        raise InvalidRequest(
+            f"n_variants must be between 1 and {limit} for {width}x{height}, got {n_variants}.",
+            param="n_variants",
+            code="invalid_value",
+            type="video_generation_user_error",
+        )
+    caps = resolved.capabilities
+    fps = caps.fps
+    media = _media(
+        fields, width=width, height=height, frame_count=n_seconds * fps, services=services
+    )
+    services.limiter.check(project)
+    seed = v.seed(fields)
+    job_id = new_task_id()
+
+    keyframes = tuple(
+        KeyframeRef(frame_index=index, image_key=f"uploads/{job_id}/keyframe-{i}.png")
+        for i, (index, _) in enumerate(media.keyframes)
+    )
+    mode = Mode.TEXT
+    input_key = None
+    if (
+        media.video is not None
+        or (keyframes and keyframes[0].frame_index != 0)
+        or len(keyframes) > 1
+    ):
+        mode = Mode.INPAINT
+    elif keyframes:
+        mode, input_key, keyframes = Mode.IMAGE, keyframes[0].image_key, ()
+    v.mode_supported(resolved, mode, param="inpaint_items")
+
+    def store_and_create() -> Job:
+        for i, (_, png) in enumerate(media.keyframes):
+            services.blobs.put_bytes(f"uploads/{job_id}/keyframe-{i}.png", png)
+        source_key = None
+        if media.video is not None:
+            staged = services.blobs.staging_path(".upload")
+            staged.write_bytes(media.video[1].data)
+            try:
+                probe = check_video(staged, settings=settings, param="files")
+                if probe.duration > MAX_VIDEO_SECONDS + 0.5 / max(probe.fps, 1):
+                    raise InvalidRequest(
+                        f"The video input is {probe.duration:.1f} s long; at most "
+                        f"{MAX_VIDEO_SECONDS:g} s is allowed.",
+                        param="files",
+                        code="invalid_value",
+                        type="video_generation_user_error",
+                    )
+                source_key = f"uploads/{job_id}/source.{probe.container}"
+                services.blobs.put_file(source_key, staged)
+            except Exception:
+                staged.unlink(missing_ok=True)
+                services.blobs.delete_prefix(f"uploads/{job_id}")
+                raise
+        spec = GenerationSpec(
+            mode=mode,
+            prompt=prompt,
+            width=width,
+            height=height,
+            seconds=float(n_seconds),
+            seed=seed if seed is not None else _random_seed(),
+            profile=resolved.profile,
+            fps=fps,
+            variants=n_variants,
+            audio=False,  # Sora 1 makes silent videos
+            input_image_key=input_key,
+            source_video_key=source_key,
+            source_frame_index=media.video[0] if media.video is not None else 0,
+            keyframes=keyframes,
+            options={"renditions": [LOW_RENDITION]},
+        )
+        try:
+            return services.store.create_job(
+                NewJob(
+                    id=job_id,
+                    project=project,
+                    dialect="azure",
+                    model=resolved.name,
+                    spec=spec,
+                    seconds=str(n_seconds),
+                    max_attempts=settings.max_attempts,
+                    extra={
+                        "n_seconds": n_seconds,
+                        "inpaint_items": media.echo,
+                        "expires_from": "creation",
+                    },
+                ),
+                queue_cap=settings.max_queued_per_project,
+            )
+        except QueueFull:
+            services.blobs.delete_prefix(f"uploads/{job_id}")
+            raise RateLimited(
+                "Too many running tasks", retry_after=10, type="video_generation_user_error"
+            ) from None
+
+    job = await run_in_threadpool(store_and_create)
+    services.wake_scheduler()
+    return JSONResponse(job_json(job, []))
+
+
+def _random_seed() -> int:
+    return random.randrange(2**31)
+
+
+async def _job(services: Services, job_id: str, project: str) -> Job:
+    job = await run_in_threadpool(services.store.get_job, job_id, project=project)
+    if job is None or job.dialect != "azure":
+        raise NotFound(f"The job '{job_id}' was not found.", param="job_id", code="NotFound")
+    return job
+
+
+async def get_job(job_id: str, services: ServicesDep, project: ProjectDep) -> Response:
+    job = await _job(services, job_id, project)
+    generations = await run_in_threadpool(services.store.generations, job.id)
+    headers = {} if job.status.terminal else {"retry-after": "1"}
+    return JSONResponse(job_json(job, generations), headers=headers)
+
+
+async def list_jobs(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
+    query = request.query_params
+    limit_text = query.get("limit", "10")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
+        raise InvalidRequest(
+            f"limit must be an integer between 1 and 100, got '{limit_text}'.",
+            param="limit",
+            code="invalid_value",
+        )
+    wanted: set[str] = set()
+    for value in query.getlist("statuses"):
+        wanted.update(s.strip() for s in value.split(",") if s.strip())
+    unknown = wanted - set(STATUSES)
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown status '{sorted(unknown)[0]}'. Valid statuses are: {', '.join(STATUSES)}.",
+            param="statuses",
+            code="invalid_value",
+        )
+    internal = {
+        "queued": JobStatus.QUEUED, "preprocessing": JobStatus.IN_PROGRESS,
+        "running": JobStatus.IN_PROGRESS, "processing": JobStatus.IN_PROGRESS,
+        "succeeded": JobStatus.COMPLETED, "failed": JobStatus.FAILED,
+        "cancelled": JobStatus.CANCELLED,
+    }  # fmt: skip
+    statuses = sorted({internal[s] for s in wanted}) or None
+
+    def read() -> tuple[list[dict[str, Any]], bool]:
+        page = services.store.list_jobs(
+            project=project,
+            dialect="azure",
+            limit=int(limit_text),
+            order="desc",
+            after=query.get("after") or None,
+            before=query.get("before") or None,
+            statuses=statuses,
+        )
+        items = [
+            job_json(job, services.store.generations(job.id))
+            for job in page.items
+            if not wanted or azure_status(job) in wanted
+        ]
+        return items, page.has_more
+
+    data, has_more = await run_in_threadpool(read)
+    return JSONResponse(
+        {
+            "object": "list",
+            "data": data,
+            "has_more": has_more,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
+    )
+
+
+async def delete_job(job_id: str, services: ServicesDep, project: ProjectDep) -> Response:
+    def delete() -> Job | None:
+        job = services.store.cancel(job_id, project=project)
+        if job is not None and job.status.terminal:
+            services.blobs.delete_prefix(f"videos/{job.id}")
+            services.blobs.delete_prefix(f"uploads/{job.id}")
+            services.store.mark_assets_expired(job.id)
+        return job
+
+    await _job(services, job_id, project)
+    await run_in_threadpool(delete)
+    services.wake_scheduler()
+    return Response(status_code=204)
+
+
+async def _generation(
+    services: Services, generation_id: str, project: str
+) -> tuple[Job, Generation]:
+    found = await run_in_threadpool(services.store.get_generation, generation_id, project=project)
+    if found is None or found[0].dialect != "azure":
+        raise NotFound(
+            f"The generation '{generation_id}' was not found.",
+            param="generation_id",
+            code="NotFound",
+        )
+    job, generation = found
+    if job.assets_expired:
+        raise NotFound(
+            f"The content of generation '{generation_id}' has expired.", code="video_expired"
+        )
+    return job, generation
+
+
+async def get_generation(
+    generation_id: str, services: ServicesDep, project: ProjectDep
+) -> Response:
+    job, generation = await _generation(services, generation_id, project)
+    return JSONResponse(generation_json(job, generation))
+
+
+async def video_content(
+    generation_id: str, request: Request, services: ServicesDep, project: ProjectDep
+) -> Response:
+    quality = request.query_params.get("quality", "high")
+    if quality not in ("high", "low"):
+        raise v.invalid_value("quality", quality, ("high", "low"))
+    _, generation = await _generation(services, generation_id, project)
+    key = generation.video_key
+    if quality == "low" and services.blobs.exists(low_rendition_key(key)):
+        key = low_rendition_key(key)
+    return file_response(services, key, media_type="video/mp4", request_headers=request.headers)
+
+
+async def thumbnail_content(
+    generation_id: str, request: Request, services: ServicesDep, project: ProjectDep
+) -> Response:
+    _, generation = await _generation(services, generation_id, project)
+    return file_response(
+        services,
+        generation.thumbnail_jpeg_key,
+        media_type="image/jpg",
+        request_headers=request.headers,
+    )
+
+
+for _prefix in PREFIXES:
+    router.add_api_route(f"{_prefix}/jobs", create_job, methods=["POST"])
+    router.add_api_route(f"{_prefix}/jobs", list_jobs, methods=["GET"])
+    router.add_api_route(f"{_prefix}/jobs/{{job_id}}", get_job, methods=["GET"])
+    router.add_api_route(f"{_prefix}/jobs/{{job_id}}", delete_job, methods=["DELETE"])
+    router.add_api_route(f"{_prefix}/{{generation_id}}", get_generation, methods=["GET"])
+    router.add_api_route(
+        f"{_prefix}/{{generation_id}}/content/video", video_content, methods=["GET", "HEAD"]
+    )
+    router.add_api_route(
+        f"{_prefix}/{{generation_id}}/content/thumbnail", thumbnail_content, methods=["GET"]
+    )
