@@ -15,7 +15,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from reelbox import __version__
-from reelbox.api import azure_jobs, errors, health, models, openai_videos
+from reelbox.api import (
+    azure_jobs,
+    errors,
+    health,
+    models,
+    openai_characters,
+    openai_rework,
+    openai_videos,
+)
 from reelbox.api.deps import KeyRing, Services
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
@@ -106,11 +114,11 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    app.include_router(openai_videos.router, prefix="/v1")
-    # Azure: the Sora 1 jobs API, and Sora 2 as the OpenAI dialect with deployment names (D7).
-    app.include_router(azure_jobs.router)
-    app.include_router(openai_videos.router, prefix="/openai/v1")
-    app.include_router(openai_videos.router, prefix="/openai/deployments/{deployment}")
+    # The OpenAI dialect, also served on Azure's Sora 2 paths with deployment names (D7).
+    for prefix in ("/v1", "/openai/v1", "/openai/deployments/{deployment}"):
+        for router in (openai_videos.router, openai_rework.router, openai_characters.router):
+            app.include_router(router, prefix=prefix)
+    app.include_router(azure_jobs.router)  # the Azure Sora 1 jobs API
     app.include_router(models.router, prefix="/v1")
     app.include_router(health.router)
     app.add_middleware(RequestIdMiddleware)

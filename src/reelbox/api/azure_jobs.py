@@ -18,17 +18,19 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from reelbox.api import validation as v
+from reelbox.api import video_jobs
 from reelbox.api.deployments import resolve_deployment
 from reelbox.api.deps import ProjectDep, Services, ServicesDep
+from reelbox.api.downloads import file_response
 from reelbox.api.forms import Upload, read_fields
 from reelbox.api.inputs import check_video
-from reelbox.api.openai_videos import file_response
+from reelbox.blobs import keys
+from reelbox.blobs.keys import delete_job_media
 from reelbox.engines.catalog import ResolvedModel
 from reelbox.errors import InvalidRequest, NotFound, RateLimited
-from reelbox.executors.pipeline import LOW_RENDITION, low_rendition_key
 from reelbox.jobs.ids import new_task_id
 from reelbox.jobs.models import Generation, Job
-from reelbox.jobs.spec import GenerationSpec, KeyframeRef, Mode
+from reelbox.jobs.spec import RENDITION_LOW, GenerationSpec, KeyframeRef, Mode
 from reelbox.jobs.status import JobStatus
 from reelbox.media.images import ImageRejected, crop_fractions, encode_png, fit_image, load_image
 from reelbox.store.store import NewJob, QueueFull
@@ -351,7 +353,7 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
     job_id = new_task_id()
 
     keyframes = tuple(
-        KeyframeRef(frame_index=index, image_key=f"uploads/{job_id}/keyframe-{i}.png")
+        KeyframeRef(frame_index=index, image_key=keys.upload(job_id, f"keyframe-{i}.png"))
         for i, (index, _) in enumerate(media.keyframes)
     )
     mode = Mode.TEXT
@@ -368,7 +370,7 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
 
     def store_and_create() -> Job:
         for i, (_, png) in enumerate(media.keyframes):
-            services.blobs.put_bytes(f"uploads/{job_id}/keyframe-{i}.png", png)
+            services.blobs.put_bytes(keys.upload(job_id, f"keyframe-{i}.png"), png)
         source_key = None
         if media.video is not None:
             staged = services.blobs.staging_path(".upload")
@@ -383,11 +385,11 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
                         code="invalid_value",
                         type="video_generation_user_error",
                     )
-                source_key = f"uploads/{job_id}/source.{probe.container}"
+                source_key = keys.upload(job_id, f"source.{probe.container}")
                 services.blobs.put_file(source_key, staged)
             except Exception:
                 staged.unlink(missing_ok=True)
-                services.blobs.delete_prefix(f"uploads/{job_id}")
+                delete_job_media(services.blobs, job_id)
                 raise
         spec = GenerationSpec(
             mode=mode,
@@ -404,7 +406,7 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
             source_video_key=source_key,
             source_frame_index=media.video[0] if media.video is not None else 0,
             keyframes=keyframes,
-            options={"renditions": [LOW_RENDITION]},
+            options={"renditions": [RENDITION_LOW]},
         )
         try:
             return services.store.create_job(
@@ -425,7 +427,7 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
                 queue_cap=settings.max_queued_per_project,
             )
         except QueueFull:
-            services.blobs.delete_prefix(f"uploads/{job_id}")
+            delete_job_media(services.blobs, job_id)
             raise RateLimited(
                 "Too many running tasks", retry_after=10, type="video_generation_user_error"
             ) from None
@@ -510,16 +512,8 @@ async def list_jobs(request: Request, services: ServicesDep, project: ProjectDep
 
 
 async def delete_job(job_id: str, services: ServicesDep, project: ProjectDep) -> Response:
-    def delete() -> Job | None:
-        job = services.store.cancel(job_id, project=project)
-        if job is not None and job.status.terminal:
-            services.blobs.delete_prefix(f"videos/{job.id}")
-            services.blobs.delete_prefix(f"uploads/{job.id}")
-            services.store.mark_assets_expired(job.id)
-        return job
-
     await _job(services, job_id, project)
-    await run_in_threadpool(delete)
+    await run_in_threadpool(video_jobs.delete_job, services, job_id, project=project)
     services.wake_scheduler()
     return Response(status_code=204)
 
@@ -557,8 +551,8 @@ async def video_content(
         raise v.invalid_value("quality", quality, ("high", "low"))
     _, generation = await _generation(services, generation_id, project)
     key = generation.video_key
-    if quality == "low" and services.blobs.exists(low_rendition_key(key)):
-        key = low_rendition_key(key)
+    if quality == "low" and services.blobs.exists(keys.low_rendition(key)):
+        key = keys.low_rendition(key)
     return file_response(services, key, media_type="video/mp4", request_headers=request.headers)
 
 

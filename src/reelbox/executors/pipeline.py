@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from reelbox.blobs import keys as keys_layout
 from reelbox.blobs.base import BlobStore
 from reelbox.engines.base import (
     AudioTrack,
@@ -23,7 +24,7 @@ from reelbox.engines.base import (
     Keyframe,
     SourceVideo,
 )
-from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.jobs.spec import RENDITION_LOW, GenerationSpec, Mode
 from reelbox.media import audio as audio_ops
 from reelbox.media.decode import iter_frames, probe_video, read_audio
 from reelbox.media.encode import write_mp4
@@ -31,7 +32,6 @@ from reelbox.media.images import decode_png, load_rgba
 from reelbox.media.stills import spritesheet_indices, write_spritesheet, write_thumbnail
 
 SPRITE_TILES = 16
-LOW_RENDITION = "low"  # in `spec.options["renditions"]`: also store a half-size video
 
 # Share of a variant's progress given to the engine's own steps; the rest follows encoding.
 # Streaming engines advance both together; engines that compute before yielding frames
@@ -192,7 +192,7 @@ def _produce_one(
         write_thumbnail(encoded.kept[thumb_at], thumb_jpeg, format="jpeg")
         geometry = write_spritesheet([encoded.kept[i] for i in sprite_at], sheet)
         low_path = None
-        if LOW_RENDITION in spec.options.get("renditions", ()):
+        if RENDITION_LOW in spec.options.get("renditions", ()):
             low_path = blobs.staging_path(".mp4")
             staged.append(low_path)
             write_low_rendition(video_path, low_path, encoded.width, encoded.height, encoded.fps)
@@ -204,7 +204,7 @@ def _produce_one(
             "spritesheet": f"{prefix}/spritesheet.jpg",
         }
         if low_path is not None:
-            blobs.put_file(low_rendition_key(keys["video"]), low_path)
+            blobs.put_file(keys_layout.low_rendition(keys["video"]), low_path)
         blobs.put_file(keys["video"], video_path)
         blobs.put_file(keys["thumbnail"], thumb_webp)
         blobs.put_file(keys["thumbnail_jpeg"], thumb_jpeg)
@@ -232,11 +232,6 @@ def _produce_one(
         sprite_frame_height=geometry.frame_height,
         plan=result.plan,
     )
-
-
-def low_rendition_key(video_key: str) -> str:
-    """Where the smaller rendition of a video is stored (next to it)."""
-    return video_key.rsplit("/", 1)[0] + "/video_low.mp4"
 
 
 def write_low_rendition(source: Path, target: Path, width: int, height: int, fps: int) -> None:

@@ -12,6 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from reelbox.blobs import keys
 from reelbox.blobs.base import BlobNotFound, BlobStore
 from reelbox.engines.base import Engine, EngineError, GenerationCancelled
 from reelbox.executors.pipeline import produce
@@ -81,7 +82,7 @@ def run_job(
             job.spec,
             engine=engine,
             blobs=blobs,
-            key_prefix=lambda index: f"videos/{job.id}/{job.attempt}/{index}",
+            key_prefix=lambda index: keys.generation_media(job.id, job.attempt, index),
             on_progress=on_progress,
             should_cancel=should_cancel,
         )
@@ -142,7 +143,7 @@ def run_job(
     )
     if not recorded:
         # Cancelled or taken over while finishing: the files belong to no visible job.
-        blobs.delete_prefix(f"videos/{job.id}/{job.attempt}")
+        blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
 
 
 def _fail(store: Store, job: Job, code: FailureCode, message: str) -> None:

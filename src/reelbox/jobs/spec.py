@@ -10,6 +10,9 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+RENDITION_LOW = "low"
+"""In `GenerationSpec.options["renditions"]`: also store a half-size video."""
+
 
 class Mode(enum.StrEnum):
     """What the generation starts from."""

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from reelbox.blobs.base import BlobStore
+from reelbox.blobs.keys import delete_job_media
 from reelbox.executors.base import Executor
 from reelbox.store.store import Store
 
@@ -118,8 +119,7 @@ class Scheduler:
         """Delete the media of expired and deleted jobs; returns how many jobs were swept."""
         swept = 0
         for job in [*self.store.due_for_expiry(), *self.store.deleted_with_assets()]:
-            self.blobs.delete_prefix(f"videos/{job.id}")
-            self.blobs.delete_prefix(f"uploads/{job.id}")
+            delete_job_media(self.blobs, job.id)
             self.store.mark_assets_expired(job.id)
             swept += 1
         return swept
