@@ -54,6 +54,12 @@ def _characters(
         return ()
     if not isinstance(value, list):
         raise v.invalid_type("characters", "an array", value)
+    if value and not resolved.capabilities.characters:
+        raise InvalidRequest(
+            f"Model '{resolved.name}' cannot place characters in a video.",
+            param="characters",
+            code="unsupported_value",
+        )
     if len(value) > 2:
         raise InvalidRequest(
             "Invalid 'characters': at most 2 characters can appear in one video.",

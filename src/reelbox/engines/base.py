@@ -127,6 +127,7 @@ class Capabilities:
     fps: int = 24
     audio: bool = True
     max_pixels: int = 1920 * 1920
+    characters: bool = True  # character references can appear in the scene
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,6 +138,7 @@ class Capabilities:
             "max_seconds": _num(self.max_seconds),
             "fps": self.fps,
             "audio": self.audio,
+            "characters": self.characters,
         }
 
 
