@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from reelbox.engines.base import EngineError, GenerationCancelled, GenerationInputs
+from reelbox.engines.base import EngineError, GenerationCancelled, GenerationInputs, Keyframe
 from reelbox.engines.fake import EXIT_CODE, FakeEngine, fake_frame
 from reelbox.jobs.spec import GenerationSpec, Mode
 
@@ -89,6 +89,18 @@ def test_reference_image_is_frame_zero() -> None:
         FakeEngine({}), _spec(mode=Mode.IMAGE), inputs=GenerationInputs(reference_image=image)
     )
     assert np.array_equal(frames[0], image)
+
+
+def test_inpaint_keyframes_are_shown_at_their_indices() -> None:
+    rng = np.random.default_rng(1)
+    first, second = (rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(2))
+    keyframes = (Keyframe(frame_index=3, image=first), Keyframe(frame_index=9, image=second))
+    frames, _ = _run(
+        FakeEngine({}), _spec(mode=Mode.INPAINT), inputs=GenerationInputs(keyframes=keyframes)
+    )
+    assert len(frames) == 16
+    assert np.array_equal(frames[3], first) and np.array_equal(frames[9], second)
+    assert np.array_equal(frames[4], fake_frame(1, 4, width=64, height=48))
 
 
 def test_progress_is_monotonic_and_reaches_one() -> None:

@@ -2,8 +2,9 @@
 
 Frames are solid colours (a deterministic function of the seed and frame index) with a moving
 bar and the frame index written as a row of black/white cells, so tests can check order and
-content after encoding. Failures can be configured per profile (options) or per job (a
-"[fail:KIND]" tag in the prompt):
+content after encoding. A reference image (image mode) is frame 0 and keyframes (inpaint mode)
+are shown exactly at their frame indices. Failures can be configured per profile (options) or
+per job (a "[fail:KIND]" tag in the prompt):
 
 - "raise":  raise `EngineError("fake engine failure")`
 - "exit":   end the whole process with `os._exit(3)` (a crashing engine)
@@ -132,6 +133,12 @@ class FakeEngine:
     ) -> Iterator[Frame]:
         count = spec.frame_count
         fail_index = min(count - 1, int(self.fail_at * count)) if fail else -1
+        # INPAINT: keyframes are shown exactly at their frame indices.
+        keyframes = {
+            k.frame_index: k.image
+            for k in inputs.keyframes
+            if k.image.shape == (spec.height, spec.width, 3)
+        }
         for index in range(count):
             if should_cancel():
                 raise GenerationCancelled
@@ -151,6 +158,8 @@ class FakeEngine:
                 )
             ):
                 frame = reference.copy()
+            elif index in keyframes:
+                frame = keyframes[index].copy()
             else:
                 frame = fake_frame(spec.seed, index, width=spec.width, height=spec.height)
             on_progress((index + 1) / count)

@@ -27,6 +27,9 @@ NAMED_COLORS: dict[str, RGB] = {
     "silver": (190, 195, 205),
 }
 
+# Sign colours for neon-lit scenes.
+NEON: tuple[RGB, ...] = ((255, 60, 200), (40, 230, 255), (255, 170, 40), (140, 90, 255))
+
 
 @dataclass(frozen=True, kw_only=True)
 class Daylight:
@@ -151,11 +154,24 @@ WEATHER_LOOKS: dict[str, WeatherLook] = {
         cloud_tint=(225, 228, 232),
         sun_visible=0.3,
     ),
+    "storm": WeatherLook(
+        haze=(70, 74, 88),
+        haze_amount=0.8,
+        light=0.45,
+        clouds=14,
+        cloud_tint=(85, 88, 100),
+        sun_visible=0.0,
+    ),
 }
 
 # Ground and scenery materials per setting: (near, far) colours before lighting.
 GROUND: dict[str, tuple[RGB, RGB]] = {
     "meadow": ((70, 135, 55), (120, 165, 90)),
+    "park": ((62, 140, 58), (105, 160, 85)),
+    "skyline": ((40, 60, 80), (70, 90, 110)),
+    "lake": ((30, 80, 100), (80, 130, 150)),
+    "road": ((90, 140, 60), (140, 165, 95)),
+    "stage": ((120, 80, 50), (90, 60, 40)),
     "city": ((70, 72, 78), (105, 108, 115)),
     "forest": ((40, 80, 38), (70, 110, 60)),
     "beach": ((225, 200, 150), (205, 180, 135)),

@@ -1,51 +1,97 @@
-"""Plan → frames, lazily: one frame is built only when the consumer asks for it.
+"""Plan → frames of a painted scene, lazily: one frame is built only when the consumer asks.
 
-Three kinds of picture come out of here:
-
-- `SceneRenderer` paints a plan (text, remix and extend modes): the static backdrop is painted
-  once, and each frame is a camera view of it plus moving actors and particles.
-- `ImageAnimator` brings a still picture to life (image mode, and extensions of videos that
-  have no plan): frame 0 is the picture itself, then a gentle camera move while the prompt's
-  weather and light fade in.
-- `regrade_frames` transforms a source video frame by frame (edit mode), keeping its timing.
-
-Everything is a pure function of the plan and the frame index, so output is deterministic.
+Each frame is the layer stack as the camera sees it (sky, far and mid scenery, ground), then
+glints on the water, the actors at their depths, the foreground layers, the weather, lightning
+and the style's screen-space finish. Everything is a pure function of the plan and the frame
+index, so output is deterministic and frames can be rendered in any order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from reelbox.engines.base import CharacterInput, Frame
-from reelbox.engines.procedural.actors import Actors, Stage
-from reelbox.engines.procedural.arrays import F32
-from reelbox.engines.procedural.camera import Camera, View
-from reelbox.engines.procedural.grade import Grade, apply_grades, grade_for
-from reelbox.engines.procedural.palette import DAYLIGHT, WEATHER_LOOKS
-from reelbox.engines.procedural.particles import Bubbles, Clip, Glints, Rain, Snow
-from reelbox.engines.procedural.planner import ScenePlan
-from reelbox.engines.procedural.scenery import build_backdrop
+from reelbox.engines.procedural.actors import Actors, Look, Speaking
+from reelbox.engines.procedural.camera import CameraPath, CameraState
+from reelbox.engines.procedural.grade import Grade, scene_grade
+from reelbox.engines.procedural.layers import Compositor
+from reelbox.engines.procedural.motion import Stage, place
+from reelbox.engines.procedural.palette import DAYLIGHT, RGB, WEATHER_LOOKS
+from reelbox.engines.procedural.particles import (
+    Bubbles,
+    Glints,
+    Leaves,
+    Lightning,
+    Rain,
+    Snow,
+    lightning_strikes,
+)
+from reelbox.engines.procedural.plan import ScenePlan
+from reelbox.engines.procedural.scenery import build_scenery, horizon_fraction
+from reelbox.engines.procedural.style import Finisher, weave
+from reelbox.engines.procedural.vocabulary import TEMPO_FACTORS
 
-FADE_IN_SECONDS = 1.5  # image mode: how long the prompt's light and weather take to appear
-SUPERSAMPLE_MAX_PIXELS = 1920 * 1080  # above this a zoom samples its backdrop bilinearly
+_SHELTERED = ("space", "underwater", "stage")
 
 
-def _brightness(plan: ScenePlan) -> float:
-    light = DAYLIGHT[plan.time_of_day].light
-    return min(1.0, sum(light) / 3 * WEATHER_LOOKS[plan.weather].light)
+def weather_particles(
+    plan: ScenePlan, *, width: int, height: int, grade: Grade
+) -> list[Rain | Snow | Leaves]:
+    """The falling or blowing particles the plan's weather and wind call for."""
+    if plan.setting in _SHELTERED:
+        return []
+    light = min(1.0, sum(DAYLIGHT[plan.time_of_day].light) / 3 * WEATHER_LOOKS[plan.weather].light)
+    out: list[Rain | Snow | Leaves] = []
+    if plan.weather in ("rain", "storm"):
+        level = 0.45 + 0.55 * light
+        color = grade.apply_rgb((205 * level, 212 * level, 225 * level))
+        out.append(
+            Rain(
+                width=width,
+                height=height,
+                seed=plan.layout_seed,
+                color=color,
+                wind=plan.wind,
+                heavy=plan.weather == "storm",
+            )
+        )
+    elif plan.weather == "snow":
+        level = 0.7 + 0.3 * light
+        color = grade.apply_rgb((250 * level, 251 * level, 255 * level))
+        out.append(
+            Snow(width=width, height=height, seed=plan.layout_seed, color=color, wind=plan.wind)
+        )
+    if plan.wind >= 0.5 and plan.weather not in ("snow",) and plan.setting != "room":
+        dust = plan.setting in ("desert", "beach", "road")
+        colors: list[RGB] = (
+            [(210, 180, 130), (190, 160, 115)]
+            if dust
+            else [(200, 120, 40), (170, 60, 30), (220, 170, 50), (110, 130, 50)]
+        )
+        colors = [grade.apply_rgb((r * light, g * light, b * light)) for r, g, b in colors]
+        out.append(
+            Leaves(
+                width=width,
+                height=height,
+                seed=plan.layout_seed,
+                wind=plan.wind,
+                colors=colors,
+                dust=dust,
+            )
+        )
+    return out
 
 
-def _weather(plan: ScenePlan, width: int, height: int) -> Rain | Snow | None:
-    if plan.setting in ("space", "underwater"):
-        return None
-    brightness = _brightness(plan)
-    if plan.weather == "rain":
-        return Rain(width=width, height=height, seed=plan.layout_seed, brightness=brightness)
-    if plan.weather == "snow":
-        return Snow(width=width, height=height, seed=plan.layout_seed, brightness=brightness)
-    return None
+def _travelled(pace: float) -> Callable[[float], float]:
+    """How far (world pixels) a subject moving at `pace` pixels per second has gone by `t`."""
+
+    def distance(t: float) -> float:
+        return pace * t
+
+    return distance
 
 
 class SceneRenderer:
@@ -58,49 +104,76 @@ class SceneRenderer:
         width: int,
         height: int,
         fps: int,
+        duration: float,
         characters: Sequence[CharacterInput] = (),
         time_offset: float = 0.0,
+        speaking: Speaking | None = None,
     ) -> None:
+        self.plan = plan
         self.fps = fps
         self.time_offset = time_offset
-        panning = plan.camera.move in ("pan_left", "pan_right")
-        zooming = plan.camera.move in ("zoom_in", "zoom_out")
-        # A pan needs scenery beyond the first view; the canvas wraps so it can pan forever.
-        canvas_width = 2 * width if panning else width
-        # A zoom magnifies the backdrop: paint it at twice the size (unless that is huge) so
-        # it stays sharp and can be sampled cheaply.
-        ss = 2 if zooming and width * height <= SUPERSAMPLE_MAX_PIXELS else 1
-        backdrop = build_backdrop(
-            plan, width=width * ss, height=height * ss, canvas_width=canvas_width * ss
-        )
-        self.backdrop = backdrop
-        self.camera = Camera(
-            backdrop.image,
-            move=plan.camera.move,
-            speed=plan.camera.speed,
+        self.tempo = TEMPO_FACTORS[plan.camera.tempo]
+        horizon = horizon_fraction(plan.setting, plan.camera.shot) * height
+        provisional = Stage(width=width, height=height, horizon=horizon)
+        lead_fn: Callable[[float], float] | None = None
+        lead_parallax = 0.9
+        if plan.subjects:
+            lead = plan.subjects[0]
+            lead_parallax = place(lead, provisional, 0.0).parallax
+            if lead.motion == "travel":
+                lead_fn = _travelled(lead.direction * lead.speed * width)
+
+        self.camera = CameraPath(
+            plan.camera,
             width=width,
             height=height,
-            fps=fps,
-            bounded=False,
-            supersample=ss,
+            horizon=horizon,
+            seed=plan.layout_seed,
+            lead=lead_fn,
+            lead_parallax=lead_parallax,
         )
-        water = None if backdrop.water is None else (backdrop.water[0] / ss, backdrop.water[1] / ss)
-        stage = Stage(
+        grade = scene_grade(plan)
+        scenery = build_scenery(
+            plan,
             width=width,
             height=height,
-            horizon=backdrop.horizon / ss,
-            water=water,
-            light=backdrop.light,
-            fog=backdrop.fog,
-            fog_amount=backdrop.fog_amount,
-            shadows=plan.setting != "space",
+            camera=self.camera,
+            duration=duration,
+            start=time_offset,
+            tempo=self.tempo,
+            grade=grade,
         )
-        self.actors = Actors(plan, stage, characters)
-        self.weather = _weather(plan, width, height)
-        self.window: Clip | None = None
-        if backdrop.window is not None:
-            x0, y0, x1, y1 = backdrop.window
-            self.window = (x0 / ss, y0 / ss, x1 / ss, y1 / ss)
+        self.scenery = scenery
+        self.compositor = Compositor(scenery.layers, width=width, height=height)
+        self.stage = Stage(
+            width=width,
+            height=height,
+            horizon=horizon,
+            water=scenery.water,
+            road=scenery.road,
+            underwater=plan.setting == "underwater",
+            space=plan.setting == "space",
+        )
+        look = Look(
+            light=scenery.light,
+            fog=scenery.fog,
+            fog_amount=scenery.fog_amount,
+            grade=grade,
+            shadows=scenery.shadows,
+            silhouette=plan.lighting == "backlit",
+            outline=plan.style == "anime",
+            soft=plan.style == "watercolor",
+        )
+        travels = plan.camera.move in ("pan_left", "pan_right", "tracking", "orbit")
+        self.actors = Actors(
+            plan,
+            self.stage,
+            look,
+            characters,
+            period=scenery.period if travels else 0.0,
+            speaking=speaking,
+        )
+        self.weather = weather_particles(plan, width=width, height=height, grade=grade)
         self.bubbles = (
             Bubbles(width=width, height=height, seed=plan.layout_seed)
             if plan.setting == "underwater"
@@ -108,186 +181,63 @@ class SceneRenderer:
         )
         self.glints: Glints | None = None
         day = DAYLIGHT[plan.time_of_day]
-        if water is not None and day.sun_pos[1] <= 1.0:
+        if scenery.water is not None and day.sun_pos[1] <= 1.0 and plan.setting != "skyline":
             self.glints = Glints(
-                canvas_width=canvas_width,
-                rows=water,
+                period=scenery.period,
+                rows=scenery.water,
                 seed=plan.layout_seed,
-                color=day.sun,
+                color=grade.apply_rgb(day.sun),
                 level=0.5 + 0.4 * WEATHER_LOOKS[plan.weather].sun_visible,
             )
-        self.grades = grade_for(plan, light=False)
+        self.lightning: Lightning | None = None
+        if plan.weather == "storm" and plan.setting not in _SHELTERED:
+            strikes = lightning_strikes(plan.layout_seed, duration, offset=time_offset)
+            self.lightning = Lightning(strikes, width=width, horizon=horizon, seed=plan.layout_seed)
+        self.finisher = Finisher(plan, width=width, height=height)
+
+    def state(self, index: int) -> tuple[CameraState, float]:
+        t = self.time_offset + index / self.fps
+        ts = t * self.tempo
+        state = self.camera.state(t, ts)
+        jiggle = weave(self.plan, index)
+        if jiggle:
+            state = replace(state, pitch=state.pitch + jiggle)
+        return state, ts
 
     def frame(self, index: int) -> Frame:
         """Frame `index` of the clip (any order; each frame stands alone)."""
-        t = self.time_offset + index / self.fps
-        view = self.camera.view(t)
-        frame = self.camera.render(view)
+        state, ts = self.state(index)
+        frame = np.array(self.compositor.background(state, ts), dtype=np.uint8)
         if self.glints is not None:
-            self.glints.draw(frame, t, to_screen=lambda x, y: _wrapped(self.camera, view, x, y))
+            self.glints.draw(frame, ts, offset=state.offset(1.0))
         if self.actors:
-            self.actors.draw(frame, t, view, wrap_x=self.camera.wrap_x)
+            self.actors.draw(frame, ts, state)
+        frame = self.compositor.foreground(frame, state, ts)
         if self.bubbles is not None:
-            self.bubbles.draw(frame, t)
-        if self.weather is not None:
-            self.weather.draw(frame, t, clip=self._window(view))
-        if self.grades:
-            frame = apply_grades(frame, self.grades)
-        return frame
-
-    def frames(self, count: int) -> Iterator[Frame]:
-        """The first `count` frames, built one at a time."""
-        for index in range(count):
-            yield self.frame(index)
-
-    def _window(self, view: View) -> Clip | None:
-        if self.window is None:
-            return None
-        x0, y0, x1, y1 = self.window
-        xs, ys = _wrapped(
-            self.camera, view, np.asarray([x0, x1], np.float32), np.asarray([y0, y1], np.float32)
-        )
-        return float(xs[0]), float(ys[0]), float(xs[1]), float(ys[1])
-
-
-def _wrapped(camera: Camera, view: View, x: F32, y: F32) -> tuple[F32, F32]:
-    sx, sy = view.to_screen(x, y)
-    return camera.wrap_x(sx), sy
-
-
-class ImageAnimator:
-    """A still picture brought to life: frame 0 is `image` exactly, then the camera drifts
-    (the plan's move; a slow zoom in by default) while the prompt's light and weather fade in.
-    """
-
-    def __init__(
-        self,
-        plan: ScenePlan,
-        image: Frame,
-        *,
-        fps: int,
-        characters: Sequence[CharacterInput] = (),
-        time_offset: float = 0.0,
-    ) -> None:
-        height, width = image.shape[:2]
-        self.image = image
-        self.fps = fps
-        self.time_offset = time_offset
-        move = plan.camera.move
-        if "camera" not in plan.explicit:
-            move = "zoom_in"
-        self.camera = Camera(
-            image,
-            move=move,
-            speed=plan.camera.speed,
-            width=width,
-            height=height,
-            fps=fps,
-            bounded=True,
-        )
-        self.grades: tuple[Grade, ...] = grade_for(plan, light=True)
-        self.weather = _weather(plan, width, height) if "weather" in plan.explicit else None
-        stage = Stage(
-            width=width,
-            height=height,
-            horizon=0.62 * height,
-            water=None,
-            light=(1.0, 1.0, 1.0),
-            fog=(200.0, 200.0, 200.0),
-            fog_amount=0.1,
-        )
-        self.actors = Actors(plan, stage, characters)
-
-    def frame(self, index: int) -> Frame:
-        t = self.time_offset + index / self.fps
-        view = self.camera.view(t)
-        # At rest the camera shows the picture itself, bit for bit (no resampling).
-        still = view == View(0.0, 0.0, 1.0)
-        frame = self.image.copy() if still else self.camera.render(view)
-        ramp = _smoothstep(t / FADE_IN_SECONDS)
-        if ramp <= 0.0:
-            return frame  # frame 0: nothing has faded in yet
-        if self.actors:
-            self.actors.draw(frame, t, view, wrap_x=self.camera.wrap_x, opacity=ramp)
-        if self.grades:
-            frame = apply_grades(frame, self.grades, strength=ramp)
-        if self.weather is not None:
-            self.weather.draw(frame, t, strength=ramp)
+            self.bubbles.draw(frame, ts, shift=state.offset(1.2))
+        clip = self._window(state)
+        shift = state.offset(1.2)
+        for particles in self.weather:
+            if isinstance(particles, Leaves):
+                particles.draw(frame, ts, shift=shift)
+            elif self.plan.setting != "room" or clip is not None:
+                particles.draw(frame, ts, clip=clip, shift=shift)
+        if self.lightning is not None:
+            frame = self.lightning.draw(frame, ts)
+        if self.finisher:
+            frame = self.finisher.apply(frame, index)
         return frame
 
     def frames(self, count: int, *, start: int = 0) -> Iterator[Frame]:
+        """Frames `start .. start + count - 1`, built one at a time."""
         for index in range(start, start + count):
             yield self.frame(index)
 
-
-def regrade_frames(
-    plan: ScenePlan,
-    source: Iterable[Frame],
-    *,
-    width: int,
-    height: int,
-    fps: int,
-    count: int,
-    characters: Sequence[CharacterInput] = (),
-) -> Iterator[Frame]:
-    """Edit mode: each source frame re-coloured and re-weathered per the prompt.
-
-    Exactly `count` frames come out; a short source holds its last frame.
-    """
-    grades = grade_for(plan, light=True)
-    weather = _weather(plan, width, height) if "weather" in plan.explicit else None
-    stage = Stage(
-        width=width,
-        height=height,
-        horizon=0.62 * height,
-        water=None,
-        light=(1.0, 1.0, 1.0),
-        fog=(200.0, 200.0, 200.0),
-        fog_amount=0.1,
-    )
-    # Only subjects the edit prompt asks for are added over the footage.
-    actors = Actors(plan, stage, characters) if "subjects" in plan.explicit or characters else None
-    still = View(0.0, 0.0, 1.0)
-    frames = iter(source)
-    last: Frame | None = None
-    for index in range(count):
-        picture = next(frames, None)
-        if picture is None:
-            if last is None:
-                return
-            picture = last
-        last = picture
-        t = index / fps
-        frame = np.ascontiguousarray(picture, dtype=np.uint8).copy()
-        if actors:
-            actors.draw(frame, t, still, wrap_x=_identity)
-        if grades:
-            frame = apply_grades(frame, grades)
-        if weather is not None:
-            weather.draw(frame, t)
-        yield frame
-
-
-def crossfade(first: Frame, frames: Iterator[Frame], *, count: int) -> Iterator[Frame]:
-    """Blend from `first` into `frames` over the first `count` frames (an eased dissolve).
-
-    The weight of the new picture starts just above zero, so the first frame out continues
-    `first` almost exactly and the seam does not show.
-    """
-    base = first.astype(np.float32)
-    for index, frame in enumerate(frames):
-        if index >= count:
-            yield frame
-            continue
-        w = np.float32(_smoothstep((index + 1) / (count + 1)))
-        mixed = base * (1 - w) + frame.astype(np.float32) * w
-        yield (mixed + np.float32(0.5)).astype(np.uint8)
-
-
-def _identity(x: F32) -> F32:
-    return x
-
-
-def _smoothstep(x: float) -> float:
-    x = min(1.0, max(0.0, x))
-    return x * x * (3 - 2 * x)
+    def _window(self, state: CameraState) -> tuple[float, float, float, float] | None:
+        window = self.scenery.window
+        if window is None:
+            return None
+        x0, y0, x1, y1, parallax = window
+        a = state.to_screen(x0, y0, parallax)
+        b = state.to_screen(x1, y1, parallax)
+        return a[0], a[1], b[0], b[1]

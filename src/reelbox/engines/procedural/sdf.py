@@ -142,14 +142,16 @@ def draw(
     *,
     opacity: float = 1.0,
     feather: float = 1.0,
+    grow: float = 0.0,
 ) -> None:
     """Blend `rgb` into `frame` (in place) where `shape` covers it.
 
-    `feather` widens the edge ramp (pixels) for soft shapes such as shadows and glows.
+    `feather` widens the edge ramp (pixels) for soft shapes such as shadows and glows; `grow`
+    enlarges the shape by that many pixels (an outline drawn under the shape itself).
     """
     height, width = frame.shape[:2]
     bx0, by0, bx1, by1 = shape.bounds()
-    pad = feather + 1.0
+    pad = feather + 1.0 + grow
     x0, y0 = max(0, math.floor(bx0 - pad)), max(0, math.floor(by0 - pad))
     x1, y1 = min(width, math.ceil(bx1 + pad)), min(height, math.ceil(by1 + pad))
     if x0 >= x1 or y0 >= y1 or opacity <= 0.0:
@@ -157,6 +159,8 @@ def draw(
     xs = np.arange(x0, x1, dtype=np.float32)[None, :] + np.float32(0.5)
     ys = np.arange(y0, y1, dtype=np.float32)[:, None] + np.float32(0.5)
     d = shape.distance(xs, ys)
+    if grow:
+        d = d - np.float32(grow)
     alpha = np.clip(0.5 - d / np.float32(feather), 0.0, 1.0)
     if opacity < 1.0:
         alpha *= np.float32(opacity)

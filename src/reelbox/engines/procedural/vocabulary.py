@@ -1,7 +1,11 @@
-"""The words the planner understands, and what each one means.
+"""The scene words the planner understands, and what each one means.
 
 Phrases are matched longest first on lower-case word tokens ("golden hour" before "golden").
-Everything not listed here is ignored. Growing the planner mostly means growing these tables.
+A phrase can mean several things at once ("blizzard" is snow and a gale); meanings listed in
+`_ALSO` are implied: they only fill an aspect the prompt does not state itself ("neon" suggests
+night, but "neon signs at noon" stays at noon). Everything not listed here is ignored. Subject
+nouns live in `kinds.py`, words about subjects (verbs, numbers, colours) in `subject_words.py`.
+Growing the planner mostly means growing these tables.
 """
 
 from __future__ import annotations
@@ -9,289 +13,518 @@ from __future__ import annotations
 from typing import Final
 
 TIMES_OF_DAY: Final = ("dawn", "morning", "noon", "golden hour", "sunset", "dusk", "night")
-WEATHERS: Final = ("clear", "cloudy", "rain", "snow", "fog")
+WEATHERS: Final = ("clear", "cloudy", "rain", "snow", "fog", "storm")
 SETTINGS: Final = (
     "meadow",
+    "park",
     "city",
+    "skyline",
     "forest",
     "beach",
     "ocean",
+    "lake",
     "mountains",
     "desert",
     "snow",
+    "road",
     "space",
     "underwater",
     "room",
+    "stage",
 )
-CAMERA_MOVES: Final = ("static", "pan_left", "pan_right", "zoom_in", "zoom_out")
-GRADES: Final = ("none", "mono", "sepia", "vivid", "faded")
-MOODS: Final = ("bright", "calm", "warm", "melancholy", "mysterious", "tense")
+SHOTS: Final = ("wide", "medium", "close_up", "aerial", "low_angle", "pov")
+CAMERA_MOVES: Final = (
+    "static",
+    "pan_left",
+    "pan_right",
+    "tilt_up",
+    "tilt_down",
+    "dolly_in",
+    "dolly_out",
+    "zoom_in",
+    "zoom_out",
+    "tracking",
+    "orbit",
+    "crane_up",
+    "crane_down",
+)
+LIGHTINGS: Final = ("natural", "soft", "dramatic", "neon", "candlelight", "backlit")
+STYLES: Final = (
+    "none",
+    "cinematic",
+    "anime",
+    "watercolor",
+    "noir",
+    "pixel_art",
+    "vintage",
+    "vivid",
+    "pastel",
+)
+MOODS: Final = ("bright", "calm", "warm", "melancholy", "mysterious", "tense", "epic")
+MUSIC_STYLES: Final = (
+    "auto",
+    "piano",
+    "strings",
+    "jazz",
+    "chiptune",
+    "electronic",
+    "guitar",
+    "music_box",
+    "pad",
+)
+ACTIONS: Final = (
+    "walk",
+    "run",
+    "fly",
+    "swim",
+    "drive",
+    "jump",
+    "dance",
+    "spin",
+    "fall",
+    "float",
+    "wave",
+    "sit",
+    "idle",
+)
+SOUND_CUES: Final = (
+    "thunder",
+    "birdsong",
+    "bells",
+    "applause",
+    "crowd",
+    "traffic",
+    "siren",
+    "horn",
+    "bark",
+    "waves",
+    "wind",
+    "rain",
+    "fire",
+    "footsteps",
+    "clock",
+    "heartbeat",
+    "explosion",
+    "whistle",
+)
+TEMPOS: Final = ("normal", "slow_motion", "time_lapse")
+WIND_LEVELS: Final[dict[str, float]] = {"calm": 0.0, "breeze": 0.4, "windy": 0.75, "gale": 1.0}
 
 # aspect -> value -> phrases that mean it
-_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
+_PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated by |
     "time_of_day": {
-        "dawn": ("dawn", "sunrise", "daybreak", "first light"),
-        "morning": ("morning", "early morning"),
-        "noon": ("noon", "midday", "daytime", "afternoon", "broad daylight", "high noon"),
-        "golden hour": ("golden hour", "late afternoon"),
-        "sunset": ("sunset", "sundown", "setting sun"),
-        "dusk": ("dusk", "twilight", "evening", "blue hour"),
-        "night": ("night", "nighttime", "midnight", "moonlit", "moonlight", "starry", "at night"),
+        "dawn": "dawn|sunrise|daybreak|first light|early dawn",
+        "morning": "morning|early morning|breakfast time",
+        "noon": (
+            "noon|midday|daytime|afternoon|broad daylight|high noon|day|during the day|lunchtime"
+        ),
+        "golden hour": "golden hour|late afternoon|magic hour|golden light",
+        "sunset": "sunset|sundown|setting sun|sunsets",
+        "dusk": "dusk|twilight|evening|blue hour|nightfall|gloaming",
+        "night": (
+            "night|nighttime|night time|midnight|moonlit|moonlight|starry|at night|moon|stars|"
+            "starry night|night sky|tonight"
+        ),
     },
     "weather": {
-        "clear": ("clear", "sunny", "clear sky", "cloudless"),
-        "cloudy": ("cloudy", "overcast", "clouds", "cloud", "grey sky", "gray sky"),
+        "clear": "clear|sunny|clear sky|cloudless|blue sky|sunshine|bright sun",
+        "cloudy": "cloudy|overcast|clouds|cloud|grey sky|gray sky|gloomy sky",
         "rain": (
-            "rain",
-            "rainy",
-            "raining",
-            "rainfall",
-            "drizzle",
-            "storm",
-            "stormy",
-            "thunderstorm",
-            "downpour",
-            "showers",
+            "rain|rainy|raining|rainfall|drizzle|drizzling|downpour|showers|pouring|wet|rains|"
+            "rainstorm|monsoon"
         ),
-        "snow": ("snow", "snowy", "snowing", "snowfall", "snowflakes", "blizzard", "flurries"),
-        "fog": ("fog", "foggy", "mist", "misty", "haze", "hazy"),
+        "snow": "snow|snowy|snowing|snowfall|snowflakes|flurries|snows|snowstorm|winter|wintry",
+        "fog": "fog|foggy|mist|misty|haze|hazy|smog|fogbank",
+        "storm": (
+            "storm|stormy|thunderstorm|lightning|thunder|tempest|lightning storm|"
+            "thunder and lightning|hurricane|typhoon"
+        ),
+    },
+    "wind": {
+        "breeze": "breeze|breezy|gentle wind|light wind",
+        "windy": "windy|wind|gusty|gusts|blustery|wind blowing|strong wind",
+        "gale": "gale|gale force|howling wind",
     },
     "setting": {
         "meadow": (
-            "meadow",
-            "field",
-            "fields",
-            "grass",
-            "grassland",
-            "park",
-            "hills",
-            "countryside",
-            "garden",
+            "meadow|field|fields|grass|grassland|countryside|hills|hillside|farm|farmland|prairie|"
+            "pasture|savanna|savannah|valley|village|orchard|vineyard|flower field|rolling hills|"
+            "open field|plains|steppe"
         ),
+        "park": "park|garden|gardens|playground|lawn|backyard|city park|courtyard|picnic",
         "city": (
-            "city",
-            "street",
-            "streets",
-            "downtown",
-            "urban",
-            "skyline",
-            "town",
-            "avenue",
-            "road",
+            "city|street|streets|downtown|urban|avenue|alley|alleyway|sidewalk|town|crosswalk|"
+            "intersection|city street|boulevard|market|marketplace|square|neighborhood|"
+            "neighbourhood|"
+            "tokyo|paris|new york|london"
         ),
-        "forest": ("forest", "woods", "woodland", "jungle", "trees"),
-        "beach": ("beach", "shore", "seashore", "coast", "seaside", "sand"),
-        "ocean": ("ocean", "sea", "waves", "open water", "lake", "harbor", "harbour"),
-        "mountains": ("mountains", "mountain", "alps", "peaks", "valley", "cliffs"),
-        "desert": ("desert", "dunes", "sand dunes", "sahara", "canyon"),
-        "snow": ("arctic", "tundra", "snowfield", "glacier", "snowy field", "winter landscape"),
+        "skyline": (
+            "skyline|cityscape|skyscrapers|skyscraper|rooftop|rooftops|city lights|metropolis|"
+            "city skyline|towers|high rise"
+        ),
+        "forest": (
+            "forest|woods|woodland|jungle|rainforest|trees|grove|pine forest|the woods|redwoods|"
+            "thicket"
+        ),
+        "beach": (
+            "beach|shore|seashore|coast|coastline|seaside|sand|bay|tropical beach|sandy beach|"
+            "shoreline|surf|boardwalk|pier"
+        ),
+        "ocean": (
+            "ocean|sea|open water|harbor|harbour|high seas|open sea|port|marina|ocean waves|"
+            "sea waves|"
+            "the waves|open ocean|waves"
+        ),
+        "lake": (
+            "lake|pond|river|lagoon|riverbank|lakeside|canal|stream|creek|lakeshore|waterfront|"
+            "reservoir|fjord"
+        ),
+        "mountains": (
+            "mountains|mountain|alps|peaks|peak|cliffs|cliff|summit|himalayas|mountain range|ridge|"
+            "volcano|highlands"
+        ),
+        "desert": "desert|dunes|sand dunes|sahara|canyon|mesa|badlands|wasteland|oasis|arid",
+        "snow": (
+            "arctic|tundra|snowfield|snow field|glacier|winter landscape|snowy field|ski slope|"
+            "antarctica|north pole|frozen lake|icy|snowy landscape|winter wonderland|igloo"
+        ),
+        "road": (
+            "road|highway|country road|dirt road|freeway|motorway|road trip|open road|racetrack|"
+            "race track|desert road|lane|railway|railroad|train tracks"
+        ),
         "space": (
-            "space",
-            "outer space",
-            "galaxy",
-            "nebula",
-            "planet",
-            "orbit",
-            "cosmos",
-            "starfield",
+            "space|outer space|galaxy|nebula|cosmos|in orbit|starfield|mars|on the moon|lunar|"
+            "planet|"
+            "asteroid|asteroids|solar system|alien planet|spaceship interior|deep space|milky way"
         ),
         "underwater": (
-            "underwater",
-            "under water",
-            "under the sea",
-            "reef",
-            "coral reef",
-            "seabed",
-            "sea floor",
+            "underwater|under water|under the sea|reef|coral reef|coral|seabed|sea floor|seafloor|"
+            "ocean floor|aquarium|deep sea|kelp forest|beneath the waves|scuba"
         ),
         "room": (
-            "room",
-            "bedroom",
-            "kitchen",
-            "office",
-            "indoors",
-            "indoor",
-            "living room",
-            "studio",
+            "room|bedroom|kitchen|office|indoors|indoor|living room|studio|cafe|coffee shop|"
+            "library|"
+            "classroom|apartment|inside|interior|bar|restaurant|diner|attic|hallway|home office|"
+            "cozy room|shop|bakery"
+        ),
+        "stage": (
+            "stage|concert|theater|theatre|on stage|auditorium|concert hall|opera|performance|"
+            "spotlight|circus|nightclub|ballroom|gig|recital"
+        ),
+    },
+    "shot": {
+        "wide": (
+            "wide shot|wide angle|establishing shot|long shot|panorama|panoramic|extreme wide|wide|"
+            "full shot|landscape shot"
+        ),
+        "medium": "medium shot|mid shot|waist shot|medium close|medium wide|cowboy shot|two shot",
+        "close_up": (
+            "close up|closeup|close shot|macro|detail shot|extreme close up|portrait|headshot|"
+            "tight shot|up close"
+        ),
+        "aerial": (
+            "aerial|aerial shot|aerial view|drone|drone shot|bird s eye|birds eye|bird s eye view|"
+            "birds eye view|overhead|from above|top down|flyover|fly over|overhead shot|high angle"
+        ),
+        "low_angle": (
+            "low angle|low angle shot|worm s eye|worms eye|from below|looking up|ground level|"
+            "hero shot"
+        ),
+        "pov": (
+            "pov|point of view|first person|through the eyes|gopro|first person view|pov shot|"
+            "subjective camera"
         ),
     },
     "camera": {
-        "static": ("static", "static shot", "locked off", "tripod", "fixed camera", "still camera"),
+        "static": (
+            "static|static shot|locked off|tripod|fixed camera|still camera|stationary camera|"
+            "locked shot|static camera"
+        ),
         "pan_left": (
-            "pan left",
-            "pans left",
-            "panning left",
-            "pan to the left",
-            "pans to the left",
-            "panning to the left",
-            "tracking left",
+            "pan left|pans left|panning left|pan to the left|pans to the left|panning to the left|"
+            "camera pans left|pan leftward|whip pan left|swish pan left"
         ),
         "pan_right": (
-            "pan right",
-            "pans right",
-            "panning right",
-            "pan to the right",
-            "pans to the right",
-            "panning to the right",
-            "tracking right",
+            "pan right|pans right|panning right|pan to the right|pans to the right|"
+            "panning to the right|pan|pans|panning|panoramic pan|pans across|panning across|"
+            "whip pan"
+        ),
+        "tilt_up": (
+            "tilt up|tilts up|tilting up|camera tilts up|tilt upward|tilts upward|pan up|pans up|"
+            "looks up to the sky|tilting upward|camera looks up"
+        ),
+        "tilt_down": (
+            "tilt down|tilts down|tilting down|camera tilts down|tilt downward|tilts downward|"
+            "pan down|pans down|camera looks down|tilting downward"
+        ),
+        "dolly_in": (
+            "dolly in|dolly forward|dollies in|push in|pushes in|pushing in|moves closer|"
+            "moving closer|camera moves forward|moving forward|dolly|dolly shot|dolly zoom|"
+            "camera approaches"
+        ),
+        "dolly_out": (
+            "dolly out|dolly back|dollies out|pull back|pulls back|pulling back|pull out|pulls out|"
+            "moves away|moving away|camera retreats|backs away|reveal|reveals"
         ),
         "zoom_in": (
-            "zoom in",
-            "zooms in",
-            "zooming in",
-            "push in",
-            "pushes in",
-            "dolly in",
-            "close in",
-            "slow zoom",
+            "zoom in|zooms in|zooming in|slow zoom|zoom|zooms|zooming|close in|closes in|"
+            "crash zoom|"
+            "punch in"
         ),
-        "zoom_out": (
-            "zoom out",
-            "zooms out",
-            "zooming out",
-            "pull back",
-            "pulls back",
-            "pull out",
-            "pulls out",
-            "dolly out",
+        "zoom_out": "zoom out|zooms out|zooming out|slow zoom out|zoomed out|widens",
+        "tracking": (
+            "tracking|tracking shot|tracks|follows|following|follow shot|follow cam|side scrolling|"
+            "side view tracking|camera follows|trucking|truck left|truck right|travelling shot|"
+            "traveling shot|moving camera"
+        ),
+        "orbit": (
+            "orbit|orbits|orbiting|arc shot|360|revolving camera|orbital shot|camera circles|"
+            "orbits around|orbit shot|camera orbits|circling camera"
+        ),
+        "crane_up": (
+            "crane|crane shot|crane up|cranes up|jib up|boom up|camera rises|rising shot|"
+            "craning up|"
+            "camera lifts"
+        ),
+        "crane_down": (
+            "crane down|cranes down|jib down|boom down|camera descends|craning down|camera lowers|"
+            "descending shot"
         ),
     },
-    "grade": {
-        "mono": ("black and white", "noir", "monochrome", "grayscale", "greyscale", "b w"),
-        "sepia": ("sepia", "vintage", "old film", "retro", "old fashioned"),
-        "vivid": ("vivid", "vibrant", "saturated", "colorful", "colourful"),
-        "faded": ("faded", "pastel", "washed out", "muted colors", "muted colours"),
+    "handheld": {
+        "on": (
+            "handheld|hand held|shaky cam|shaky|camera shake|shaky camera|documentary style|"
+            "found footage|vlog|wobbly"
+        ),
+    },
+    "tempo": {
+        "slow_motion": (
+            "slow motion|slow mo|slowmo|slo mo|in slow motion|super slow motion|slowed down|"
+            "high speed camera|bullet time"
+        ),
+        "time_lapse": "time lapse|timelapse|time-lapse|hyperlapse|sped up|fast forward",
+    },
+    "lighting": {
+        "soft": (
+            "soft light|soft lighting|diffused|diffused light|gentle light|soft|softly lit|"
+            "even lighting|overcast light|natural light|flat lighting|soft glow"
+        ),
+        "dramatic": (
+            "dramatic lighting|dramatic light|chiaroscuro|high contrast|moody lighting|harsh light|"
+            "hard light|dramatic shadows|moody|low key|rembrandt lighting|spotlit|dramatic"
+        ),
+        "neon": (
+            "neon|neon lights|neon lit|neon signs|cyberpunk|synthwave|vaporwave|neon glow|"
+            "blade runner|glowing signs|neon city"
+        ),
+        "candlelight": (
+            "candlelight|candlelit|candle light|candles|firelight|lantern light|by candlelight|"
+            "warm glow|fire light|torchlight|candle lit"
+        ),
+        "backlit": (
+            "backlit|backlight|backlighting|silhouette|silhouetted|silhouettes|rim light|"
+            "rim lighting|"
+            "against the sun|against the light|contre jour|lens flare"
+        ),
+    },
+    "style": {
+        "cinematic": (
+            "cinematic|film still|movie|filmic|anamorphic|widescreen|blockbuster|hollywood|"
+            "cinematography|movie scene|film look|35mm|imax|epic film|cinematic shot"
+        ),
+        "anime": (
+            "anime|manga|cartoon|animated|cel shaded|cel shading|ghibli|studio ghibli|animation|"
+            "toon|"
+            "comic|comic book|pixar|disney|kawaii|chibi|illustration|illustrated"
+        ),
+        "watercolor": (
+            "watercolor|watercolour|painting|painted|aquarelle|impressionist|oil painting|gouache|"
+            "painterly|sketch|storybook|pastel painting|ink wash|hand painted"
+        ),
+        "noir": "noir|film noir|black and white|monochrome|b w|grayscale|greyscale|black white",
+        "pixel_art": (
+            "pixel art|pixelated|8 bit|16 bit|8bit|16bit|retro game|pixel|pixels|video game|arcade|"
+            "retro video game|sprite"
+        ),
+        "vintage": (
+            "vintage|vintage film|old film|super 8|8mm|16mm|sepia|retro|old fashioned|old movie|"
+            "home movie|1920s|1950s|1960s|1970s|archival|nostalgic film|film grain|grainy|"
+            "faded film|"
+            "vhs|old footage"
+        ),
+        "vivid": (
+            "vivid|vibrant|saturated|colorful|colourful|bright colors|bright colours|psychedelic|"
+            "technicolor|rainbow"
+        ),
+        "pastel": (
+            "pastel|faded|washed out|muted colors|muted colours|muted|pastel colors|pastel colours|"
+            "soft colors|dreamy colors"
+        ),
     },
     "mood": {
-        "bright": ("happy", "joyful", "cheerful", "playful", "fun", "upbeat"),
-        "calm": ("calm", "peaceful", "serene", "tranquil", "quiet", "gentle", "relaxing"),
-        "warm": ("warm", "cozy", "cosy", "romantic", "nostalgic", "dreamy"),
-        "melancholy": ("sad", "melancholy", "melancholic", "lonely", "somber", "gloomy"),
-        "mysterious": ("mysterious", "eerie", "spooky", "haunting", "ominous", "dark"),
-        "tense": ("tense", "dramatic", "epic", "intense", "action", "chase", "suspense"),
+        "bright": (
+            "happy|joyful|cheerful|playful|fun|upbeat|joyous|whimsical|lively|festive|celebration|"
+            "party|cute"
+        ),
+        "calm": (
+            "calm|peaceful|serene|tranquil|quiet|gentle|relaxing|meditative|zen|still|restful|lazy|"
+            "idyllic|soothing"
+        ),
+        "warm": (
+            "warm|cozy|cosy|romantic|nostalgic|dreamy|tender|loving|heartwarming|sentimental|"
+            "wistful"
+        ),
+        "melancholy": (
+            "sad|melancholy|melancholic|lonely|somber|sombre|gloomy|sorrowful|mournful|bleak|"
+            "forlorn|"
+            "rainy day"
+        ),
+        "mysterious": (
+            "mysterious|eerie|spooky|haunting|ominous|dark|creepy|mystical|magical|surreal|"
+            "dreamlike|"
+            "ethereal|otherworldly|haunted|enchanted|uncanny"
+        ),
+        "tense": (
+            "tense|intense|action|chase|suspense|suspenseful|thriller|danger|dangerous|urgent|"
+            "frantic|"
+            "chaotic|action packed|high speed|pursuit|escape"
+        ),
+        "epic": (
+            "epic|majestic|heroic|triumphant|grand|awe|awe inspiring|breathtaking|glorious|"
+            "legendary|"
+            "sweeping|monumental"
+        ),
+    },
+    "music": {
+        "piano": "piano|piano music|solo piano|piano melody|keys",
+        "strings": (
+            "orchestral|orchestra|strings|symphony|violins|cello music|string quartet|film score|"
+            "score|symphonic"
+        ),
+        "jazz": "jazz|jazzy|saxophone|sax|swing|blues|bebop|jazz music|smooth jazz",
+        "chiptune": "chiptune|8 bit music|chip music|game music|retro music",
+        "electronic": (
+            "electronic|synth|synths|techno|edm|house music|electronic music|trance|dubstep|beats|"
+            "dance music|club music"
+        ),
+        "guitar": "guitar music|acoustic guitar|folk|folk music|strumming|country music|acoustic",
+        "music_box": "music box|lullaby|twinkling|chimes|glockenspiel",
+        "pad": "ambient|ambient music|drone|atmospheric|soundscape|new age",
+    },
+    "sound": {
+        "thunder": "thunder|thunderclap|rumble of thunder|sound of thunder",
+        "birdsong": (
+            "birdsong|birds chirping|birds singing|chirping|bird song|tweeting|sound of birds|"
+            "dawn chorus"
+        ),
+        "bells": "bells|church bells|bells ringing|bell|chime|ringing bells",
+        "applause": "applause|clapping|cheering|cheers|ovation|audience claps",
+        "crowd": (
+            "crowd noise|chatter|murmur|bustling|busy|crowded|hustle and bustle|voices|"
+            "people talking"
+        ),
+        "traffic": "traffic|traffic noise|rush hour|cars passing|traffic jam",
+        "siren": "siren|sirens|police siren|alarm|ambulance siren",
+        "horn": "honking|car horn|horns|honk|horn|beeping",
+        "bark": "barking|barks|bark|woof|dog barking",
+        "waves": (
+            "sound of waves|crashing waves|waves crashing|surf sounds|lapping water|waves lapping|"
+            "waves breaking"
+        ),
+        "wind": "sound of wind|whistling wind|wind howling|rustling leaves|rustling",
+        "rain": "sound of rain|rain on the window|pattering rain|raindrops",
+        "fire": "crackling|crackling fire|fire crackling|fire|flames|burning|crackle",
+        "footsteps": "footsteps|footstep|steps echo|sound of footsteps",
+        "clock": "ticking|ticking clock|clock ticking|tick tock|ticks",
+        "heartbeat": "heartbeat|heart beat|heart beating|pounding heart",
+        "explosion": "explosion|explosions|explodes|blast|boom|fireworks|firework|kaboom",
+        "whistle": "whistle|whistling|train whistle|steam whistle",
     },
     "speed": {
-        "slow": ("slow", "slowly", "gently", "leisurely", "lazy"),
-        "fast": ("fast", "quick", "quickly", "rapid", "rapidly", "racing", "speeding"),
+        "slow": "slow|slowly|gently|leisurely|lazily|unhurried|calmly|gradually|slow moving|crawls",
+        "fast": (
+            "fast|quick|quickly|rapid|rapidly|racing|speeding|swift|swiftly|hurried|hurrying|"
+            "at full speed|high speed|zooming by|speedy|furiously|briskly"
+        ),
     },
     "silent": {
         "silent": (
-            "silent",
-            "silence",
-            "no sound",
-            "no audio",
-            "without sound",
-            "without audio",
-            "muted",
-            "mute",
-            "no music",
+            "silent|silence|no sound|no audio|without sound|without audio|mute|no sounds|soundless|"
+            "muted audio|sound off|audio off"
+        ),
+    },
+    "no_music": {
+        "on": (
+            "no music|without music|no soundtrack|without a soundtrack|no score|ambient sound only|"
+            "only ambient sound|natural sound only"
         ),
     },
 }
 
-PHRASES: Final[dict[tuple[str, ...], tuple[str, str]]] = {
-    tuple(phrase.split()): (aspect, value)
-    for aspect, values in _PHRASES.items()
-    for value, phrases in values.items()
-    for phrase in phrases
+# Meanings that come with a phrase besides its own aspect, each only used when the prompt does
+# not state that aspect itself. Keyed by (aspect, value) of the phrase's main meaning.
+_ALSO: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("weather", "storm"): (("wind", "windy"), ("mood", "tense"), ("sound", "thunder")),
+    ("lighting", "neon"): (("time_of_day", "night"), ("music", "electronic")),
+    ("lighting", "candlelight"): (("time_of_day", "night"), ("mood", "warm")),
+    ("lighting", "dramatic"): (("mood", "tense"),),
+    ("lighting", "backlit"): (("time_of_day", "golden hour"),),
+    ("style", "noir"): (("mood", "mysterious"), ("music", "jazz")),
+    ("style", "pixel_art"): (("music", "chiptune"),),
+    ("style", "anime"): (("music", "piano"), ("mood", "bright")),
+    ("style", "cinematic"): (("music", "strings"),),
+    ("style", "watercolor"): (("music", "piano"), ("mood", "calm")),
+    ("style", "vintage"): (("music", "piano"),),
+    ("setting", "stage"): (("lighting", "dramatic"), ("sound", "applause")),
+    ("setting", "space"): (("mood", "mysterious"),),
+    ("setting", "skyline"): (("shot", "wide"),),
+    ("mood", "epic"): (("music", "strings"),),
+    ("mood", "tense"): (("music", "strings"),),
 }
+_IMPLYING_PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
+    # single phrases whose every meaning is listed explicitly
+    "blizzard": (("weather", "snow"), ("wind", "gale")),
+    "snowstorm": (("weather", "snow"), ("wind", "windy")),
+    "sandstorm": (("setting", "desert"), ("wind", "gale"), ("weather", "fog")),
+    "rainstorm": (("weather", "rain"), ("wind", "windy")),
+    "hurricane": (("weather", "storm"), ("wind", "gale")),
+    "typhoon": (("weather", "storm"), ("wind", "gale")),
+    "autumn leaves": (("wind", "breeze"),),
+    "falling leaves": (("wind", "breeze"),),
+    "cyberpunk": (("lighting", "neon"), ("setting", "city"), ("time_of_day", "night")),
+    "synthwave": (("lighting", "neon"), ("music", "electronic"), ("time_of_day", "night")),
+    "christmas": (("weather", "snow"), ("sound", "bells"), ("mood", "warm")),
+    "fireworks": (("sound", "explosion"), ("time_of_day", "night")),
+    "concert": (("setting", "stage"), ("sound", "applause"), ("lighting", "dramatic")),
+    "rush hour": (("sound", "traffic"), ("setting", "city")),
+    "thunderstorm": (("weather", "storm"),),
+    "thunder": (("weather", "storm"), ("sound", "thunder")),
+    "silent film": (("silent", "silent"), ("style", "vintage")),
+    "silent movie": (("silent", "silent"), ("style", "vintage")),
+}
+
+Meaning = tuple[str, str]
+
+
+def _build_phrases() -> dict[tuple[str, ...], tuple[tuple[Meaning, ...], tuple[Meaning, ...]]]:
+    """words -> (stated meanings, implied meanings)."""
+    table: dict[tuple[str, ...], tuple[tuple[Meaning, ...], tuple[Meaning, ...]]] = {}
+    for aspect, values in _PHRASES.items():
+        for value, phrases in values.items():
+            for phrase in phrases.split("|"):
+                words = tuple(phrase.replace("-", " ").split())
+                if words not in table:
+                    table[words] = (((aspect, value),), _ALSO.get((aspect, value), ()))
+    for phrase, meanings in _IMPLYING_PHRASES.items():
+        words = tuple(phrase.split())
+        stated, implied = meanings[:1], meanings[1:]
+        table[words] = (stated, implied + _ALSO.get(stated[0], ()))
+    return table
+
+
+PHRASES: Final = _build_phrases()
 MAX_PHRASE_WORDS: Final = max(len(words) for words in PHRASES)
 
-# word -> (subject kind, how many a bare plural means)
-SUBJECT_WORDS: Final[dict[str, tuple[str, int]]] = {
-    "cat": ("cat", 1),
-    "cats": ("cat", 2),
-    "kitten": ("cat", 1),
-    "kittens": ("cat", 2),
-    "dog": ("dog", 1),
-    "dogs": ("dog", 2),
-    "puppy": ("dog", 1),
-    "puppies": ("dog", 2),
-    "bird": ("bird", 1),
-    "birds": ("bird", 3),
-    "seagull": ("bird", 1),
-    "seagulls": ("bird", 3),
-    "car": ("car", 1),
-    "cars": ("car", 2),
-    "taxi": ("car", 1),
-    "truck": ("car", 1),
-    "person": ("person", 1),
-    "people": ("person", 2),
-    "man": ("person", 1),
-    "woman": ("person", 1),
-    "men": ("person", 2),
-    "women": ("person", 2),
-    "girl": ("person", 1),
-    "boy": ("person", 1),
-    "child": ("person", 1),
-    "children": ("person", 2),
-    "kid": ("person", 1),
-    "kids": ("person", 2),
-    "astronaut": ("person", 1),
-    "runner": ("person", 1),
-    "diver": ("person", 1),
-    "boat": ("boat", 1),
-    "boats": ("boat", 2),
-    "ship": ("boat", 1),
-    "sailboat": ("boat", 1),
-    "tree": ("tree", 1),
-    "oak": ("tree", 1),
-    "ball": ("ball", 1),
-    "balls": ("ball", 2),
-    "balloon": ("ball", 1),
-    "fish": ("fish", 2),
-    "goldfish": ("fish", 1),
-}
-
-NUMBER_WORDS: Final[dict[str, int]] = {
-    "one": 1,
-    "single": 1,
-    "lone": 1,
-    "two": 2,
-    "pair": 2,
-    "couple": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "several": 3,
-    "many": 4,
-    "flock": 4,
-    "school": 4,
-    "1": 1,
-    "2": 2,
-    "3": 3,
-    "4": 4,
-    "5": 5,
-}
-
-COLOR_WORDS: Final[dict[str, str]] = {
-    "red": "red",
-    "crimson": "red",
-    "scarlet": "red",
-    "orange": "orange",
-    "ginger": "orange",
-    "yellow": "yellow",
-    "green": "green",
-    "blue": "blue",
-    "azure": "blue",
-    "navy": "navy",
-    "teal": "teal",
-    "turquoise": "teal",
-    "cyan": "teal",
-    "purple": "purple",
-    "violet": "purple",
-    "pink": "pink",
-    "white": "white",
-    "black": "black",
-    "gray": "gray",
-    "grey": "gray",
-    "brown": "brown",
-    "tan": "brown",
-    "gold": "gold",
-    "golden": "gold",
-    "silver": "silver",
-}
-
-NEGATIONS: Final = frozenset({"no", "not", "without", "never"})
-
+NEGATIONS: Final = frozenset({"no", "not", "without", "never", "nor", "don", "doesn", "isn"})
 SPEED_FACTORS: Final[dict[str, float]] = {"slow": 0.5, "fast": 2.0}
+TEMPO_FACTORS: Final[dict[str, float]] = {"normal": 1.0, "slow_motion": 0.35, "time_lapse": 4.0}
