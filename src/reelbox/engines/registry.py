@@ -15,6 +15,7 @@ from reelbox.engines.base import Engine
 ENGINE_FACTORIES: dict[str, str] = {
     "procedural": "reelbox.engines.procedural:ProceduralEngine",
     "fake": "reelbox.engines.fake:FakeEngine",
+    "diffusers": "reelbox.engines.diffusers:DiffusersEngine",
 }
 
 
@@ -32,3 +33,14 @@ def build_engine(engine: str, options: Mapping[str, Any]) -> Engine:
     factory: Any = getattr(importlib.import_module(module_name), class_name)
     built: Engine = factory(options=dict(options))
     return built
+
+
+def check_weights(engine: str, options: Mapping[str, Any]) -> None:
+    """Fail fast, before serving, when a profile's weights are missing or of the wrong kind.
+
+    Engines that load weights have a cheap `check_weights()` (no loading); others have nothing
+    to check. Raises ValueError saying what to change.
+    """
+    check = getattr(build_engine(engine, options), "check_weights", None)
+    if callable(check):
+        check()

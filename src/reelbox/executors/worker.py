@@ -68,6 +68,17 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
     store = Store(connect(config.database_url, pool_size=2))
     blobs = LocalBlobStore(config.blob_dir)
     engines: dict[str, Engine] = {}
+    for profile, (name, options) in config.profiles.items():
+        # Engines that load weights (with a `warm_up()`) do it now, once, not on a first job.
+        try:
+            built = build_engine(name, options)
+            warm_up = getattr(built, "warm_up", None)
+            if callable(warm_up):
+                warm_up()
+        except Exception:
+            log.exception("the engine for profile %s did not warm up; its jobs retry", profile)
+        else:
+            engines[profile] = built
 
     while True:
         try:

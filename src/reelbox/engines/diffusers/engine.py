@@ -1,0 +1,378 @@
+"""`DiffusersEngine`: open video models (Wan, LTX-Video, LTX-2, HunyuanVideo 1.5, CogVideoX)
+run through diffusers pipelines on the engine seam.
+
+Building the engine only checks its options (the API process builds one per profile to ask its
+capabilities); torch and diffusers are imported, and the weights loaded, on `warm_up()` (called
+when a worker starts) or on the first `generate`. One pipeline is loaded per engine, and the
+other pipeline classes of the family share its components.
+
+A request becomes pipeline calls in four steps: its size picks the native resolution to render
+at (sizing), its seconds become frame counts per call (segments), its mode picks the pipeline
+and what each call is conditioned on (conditioning), and every frame made is resampled to the
+requested size on its way to the encoder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from reelbox.engines.base import (
+    AudioTrack,
+    CancelCheck,
+    Capabilities,
+    EngineError,
+    Frame,
+    GenerationInputs,
+    GenerationResult,
+    ProgressCallback,
+)
+from reelbox.engines.diffusers.audio import TextToAudio, to_track
+from reelbox.engines.diffusers.conditioning import CallInputs, conditioning_arguments
+from reelbox.engines.diffusers.options import ProfileOptions, parse_options
+from reelbox.engines.diffusers.presets import Conditioning, PipelineUse, Size
+from reelbox.engines.diffusers.progress import LOAD_UNITS, StepMonitor, decode_units
+from reelbox.engines.diffusers.segments import Segment, TooLong, plan_chunks, plan_segments
+from reelbox.engines.diffusers.sizing import fit_frame, render_size, served_sizes
+from reelbox.engines.diffusers.sources import retimed_frames, tail_frames
+from reelbox.engines.diffusers.weights import check_weights
+from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.media import audio as audio_ops
+
+_REMAKES = (Mode.REMIX, Mode.EDIT)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Plan:
+    """How one request is made: the pipeline, the render size and the calls."""
+
+    use: PipelineUse
+    render: Size
+    output: Size
+    segments: tuple[Segment, ...]
+    steps: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pipeline": self.use.pipeline,
+            "render_size": f"{self.render[0]}x{self.render[1]}",
+            "steps": self.steps,
+            "calls": [
+                {"frames": s.frames, "skip": s.skip, "keep": s.keep, "start": s.start}
+                for s in self.segments
+            ],
+        }
+
+
+class DiffusersEngine:
+    """A profile of a diffusers video family; see `options.py` for its settings."""
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options: ProfileOptions = parse_options(dict(options or {}))
+        self._natives = self.options.resolutions
+        self._sizes = served_sizes(self._natives, self.options.sizes)
+        self._audio = TextToAudio(self.options.audio) if self.options.audio else None
+        self._pipelines: dict[str, Any] = {}
+        self._offloaded: Any = None  # the pipeline object model offload hooks belong to
+
+    def capabilities(self) -> Capabilities:
+        family = self.options.family
+        return Capabilities(
+            modes=family.modes,
+            sizes=self._sizes,
+            seconds=None,
+            min_seconds=1.0,
+            max_seconds=self.options.max_seconds,
+            fps=family.fps,
+            audio=family.audio or self._audio is not None,
+            characters=family.characters,
+        )
+
+    def check_weights(self) -> None:
+        """Refuse, before serving, weights that are missing or of another family (no torch)."""
+        options = self.options
+        check_weights(options.family, options.path, allow_download=options.allow_download)
+        if self._audio is not None:
+            self._audio.check_weights()
+
+    def warm_up(self) -> None:
+        """Load the weights now (a worker calls this when it starts)."""
+        self._pipeline(self.options.family.pipeline)
+        if self._audio is not None:
+            self._audio.load()
+
+    def generate(
+        self,
+        spec: GenerationSpec,
+        inputs: GenerationInputs,
+        *,
+        on_progress: ProgressCallback,
+        should_cancel: CancelCheck,
+    ) -> GenerationResult:
+        plan = self._plan(spec)
+        family = self.options.family
+        scorer = self._audio if spec.audio and not family.audio else None
+        seconds = spec.frame_count / spec.fps
+        load = 0.0 if family.pipeline in self._pipelines else LOAD_UNITS
+        units = load + sum(self._call_units(plan, s) for s in plan.segments)
+        if scorer is not None:
+            units += scorer.units(seconds) + (0.0 if scorer.loaded else LOAD_UNITS)
+        monitor = StepMonitor(
+            total_units=units, on_progress=on_progress, should_cancel=should_cancel
+        )
+        # Weights load here, not in the frame stream, so a load failure fails the job at once.
+        self._pipeline(family.pipeline)
+        monitor.advance(load)
+        audio: AudioTrack | None = None
+        if scorer is not None:
+            if not scorer.loaded:
+                scorer.load()
+                monitor.advance(LOAD_UNITS)
+            monitor.check()
+            planned = monitor.done + scorer.units(seconds)
+            audio = scorer.generate(
+                prompt=spec.prompt, seconds=seconds, seed=spec.seed, monitor=monitor
+            )
+            monitor.advance_to(planned)
+        parts = self._render(spec, inputs, plan, monitor)
+        if family.audio:
+            # LTX-2 makes picture and sound together: the whole clip is made before encoding.
+            frames: list[Frame] = []
+            track: AudioTrack | None = None
+            for kept, sound in parts:
+                frames += kept
+                if sound is not None:
+                    track = sound if track is None else audio_ops.concat(track, sound)
+            if track is not None and spec.audio:
+                audio = audio_ops.fit_duration(track, spec.frame_count / spec.fps)
+            stream: Iterator[Frame] = iter(frames)
+        else:
+            stream = (frame for kept, _ in parts for frame in kept)
+        return GenerationResult(
+            width=spec.width,
+            height=spec.height,
+            fps=spec.fps,
+            frame_count=spec.frame_count,
+            frames=stream,
+            audio=audio,
+            plan={
+                "engine": "diffusers",
+                "family": family.name,
+                "mode": spec.mode.value,
+                "seed": spec.seed,
+                "guidance": self.options.guidance,
+                **plan.to_json(),
+            },
+        )
+
+    # -- planning -------------------------------------------------------------------------
+
+    def _plan(self, spec: GenerationSpec) -> _Plan:
+        """Check the request against the family (a safety net behind create-time checks)."""
+        family, options = self.options.family, self.options
+        use = family.uses.get(spec.mode)
+        if use is None:
+            modes = ", ".join(sorted(m.value for m in family.modes))
+            raise EngineError(
+                f"{family.name} cannot make {spec.mode.value} videos; it makes {modes}"
+            )
+        if spec.characters and not family.characters and spec.mode in (Mode.TEXT, Mode.IMAGE):
+            raise EngineError(f"{family.name} cannot place characters in a video")
+        try:
+            render = render_size((spec.width, spec.height), self._natives)
+        except ValueError as exc:
+            raise EngineError(str(exc)) from None
+        total = spec.frame_count
+        if spec.mode in _REMAKES:
+            segments = plan_chunks(total, rule=family.frame_rule, max_frames=family.max_frames)
+        else:
+            context = family.context_frames if family.continuation is not None else None
+            try:
+                segments = plan_segments(
+                    total,
+                    rule=family.frame_rule,
+                    max_frames=family.max_frames,
+                    context=context,
+                    extends=spec.mode is Mode.EXTEND,
+                )
+            except TooLong:
+                raise EngineError(
+                    f"{family.name} makes at most {family.segment_seconds} s in one piece and "
+                    f"cannot continue from frames; ask for at most {family.segment_seconds} s"
+                ) from None
+        return _Plan(
+            use=use,
+            render=render,
+            output=(spec.width, spec.height),
+            segments=segments,
+            steps=options.steps,
+        )
+
+    def _call_units(self, plan: _Plan, segment: Segment) -> float:
+        steps = plan.steps
+        if plan.use.conditioning is Conditioning.VIDEO:
+            steps = max(1, int(steps * self.options.strength))
+        return steps + decode_units(steps)
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def _render(
+        self, spec: GenerationSpec, inputs: GenerationInputs, plan: _Plan, monitor: StepMonitor
+    ) -> Iterator[tuple[list[Frame], AudioTrack | None]]:
+        """Each call's kept frames at the output size, and its sound (LTX-2), in order."""
+        family = self.options.family
+        context: list[Frame] = []
+        if spec.mode is Mode.IMAGE:
+            if inputs.reference_image is None:
+                raise EngineError("an image-to-video request arrived without its image")
+            context = [fit_frame(inputs.reference_image, plan.render)]
+        elif spec.mode is Mode.EXTEND:
+            if inputs.source_video is None:
+                raise EngineError("an extension arrived without the video to extend")
+            context = tail_frames(
+                inputs.source_video, count=family.context_frames, size=plan.render
+            )
+        source: Iterator[Frame] | None = None
+        if spec.mode in _REMAKES:
+            if inputs.source_video is None:
+                raise EngineError(f"a {spec.mode.value} request arrived without its source video")
+            source = retimed_frames(
+                inputs.source_video, fps=spec.fps, count=spec.frame_count, size=plan.render
+            )
+        references = [c.image for c in inputs.characters] if family.characters else []
+        done = monitor.done
+        for index, segment in enumerate(plan.segments):
+            monitor.check()
+            use = plan.use
+            if index > 0 and segment.continues and family.continuation is not None:
+                use = family.continuation
+            stretch: list[Frame] = []
+            if source is not None:
+                stretch = [next(source) for _ in range(segment.keep)]
+                stretch += [stretch[-1]] * (segment.frames - segment.keep)
+            call = CallInputs(
+                size=plan.render,
+                frames=segment.frames,
+                context=context if (segment.continues or spec.mode is Mode.IMAGE) else [],
+                source=stretch,
+                references=references,
+                strength=self.options.strength,
+            )
+            made, sound = self._call(spec, use, call, seed=spec.seed + index, monitor=monitor)
+            done += self._call_units(plan, segment)
+            monitor.advance_to(done)
+            if len(made) < segment.skip + segment.keep:
+                raise EngineError(
+                    f"{use.pipeline} made {len(made)} frames, expected {segment.frames}"
+                )
+            kept = made[segment.skip : segment.skip + segment.keep]
+            context = made[: segment.skip + segment.keep][-family.context_frames :]
+            if sound is not None:
+                sound = _audio_window(sound, spec.fps, skip=segment.skip, keep=segment.keep)
+            yield [fit_frame(frame, plan.output) for frame in kept], sound
+
+    def _call(
+        self,
+        spec: GenerationSpec,
+        use: PipelineUse,
+        call: CallInputs,
+        *,
+        seed: int,
+        monitor: StepMonitor,
+    ) -> tuple[list[Frame], AudioTrack | None]:
+        """One pipeline call: its frames at the render size, and its sound if it makes any."""
+        import torch
+
+        from reelbox.engines.diffusers.loading import (
+            call_parameters,
+            is_out_of_memory,
+            place,
+            recover_device,
+        )
+
+        options, family = self.options, self.options.family
+        pipe = self._pipeline(use.pipeline)
+        if options.offload == "model" and self._offloaded is not pipe:
+            place(pipe, options)
+            self._offloaded = pipe
+        accepted = call_parameters(pipe)
+        width, height = call.size
+        arguments: dict[str, Any] = {
+            "prompt": spec.prompt,
+            "num_inference_steps": options.steps,
+            "generator": torch.Generator(device="cpu").manual_seed(seed),
+            "output_type": "np",
+        }
+        optional = {
+            "negative_prompt": options.negative_prompt or None,
+            "height": height,
+            "width": width,
+            "num_frames": call.frames,
+            "guidance_scale": options.guidance,
+            "guidance_scale_2": options.guidance_2,
+            "frame_rate": spec.fps,
+        }
+        arguments.update({k: v for k, v in optional.items() if k in accepted and v is not None})
+        if family.callback:
+            arguments["callback_on_step_end"] = monitor.step_end
+        try:
+            arguments.update(conditioning_arguments(use, call))
+            if family.callback:
+                output = pipe(**arguments)
+            else:
+                with monitor.following_scheduler(pipe):
+                    output = pipe(**arguments)
+        except Exception as exc:
+            # The engine's boundary: a pipeline error fails this job with a message, and the
+            # device is cleaned up for the next one.
+            recover_device(options.device)
+            if is_out_of_memory(exc):
+                raise EngineError(
+                    f"out of memory on {options.device} making {width}x{height} x {call.frames} "
+                    "frames: set offload = 'model' (or 'group'), vae_tiling = true, a smaller "
+                    "resolution tier, or fewer seconds"
+                ) from exc
+            raise EngineError(f"{use.pipeline} failed: {type(exc).__name__}: {exc}") from exc
+        if monitor.cancelled:
+            monitor.check()
+        frames = _uint8_frames(output.frames[0])
+        sound = None
+        if family.audio and getattr(output, "audio", None) is not None:
+            sound = to_track(output.audio, int(pipe.vocoder.config.output_sampling_rate))
+        return frames, sound
+
+    def _pipeline(self, name: str) -> Any:
+        """The loaded pipeline of class `name`, sharing the family pipeline's components."""
+        found = self._pipelines.get(name)
+        if found is not None:
+            return found
+        from reelbox.engines.diffusers.loading import derive_pipeline, load_pipeline
+
+        base = self._pipelines.get(self.options.family.pipeline)
+        if base is None:
+            base = self._pipelines[self.options.family.pipeline] = load_pipeline(self.options)
+        if name not in self._pipelines:
+            self._pipelines[name] = derive_pipeline(name, base)
+        return self._pipelines[name]
+
+
+def _uint8_frames(video: Any) -> list[Frame]:
+    """A pipeline's `np` output for one video, (frames, h, w, 3) floats in [0, 1], as frames."""
+    array = np.asarray(video)
+    if array.ndim != 4 or array.shape[-1] != 3:
+        raise EngineError(f"the pipeline returned frames of shape {array.shape}")
+    return list(np.clip(array * 255.0 + 0.5, 0, 255).astype(np.uint8))
+
+
+def _audio_window(track: AudioTrack, fps: int, *, skip: int, keep: int) -> AudioTrack:
+    """The sound under a call's kept frames (a continuation's first frames repeat earlier ones)."""
+    start = round(skip / fps * track.sample_rate)
+    length = round(keep / fps * track.sample_rate)
+    samples = track.samples[:, start : start + length]
+    return audio_ops.fit_duration(
+        AudioTrack(sample_rate=track.sample_rate, samples=np.ascontiguousarray(samples)),
+        keep / fps,
+    )
