@@ -1,0 +1,133 @@
+// What each model can do, from GET /v1/models (capabilities) and GET /v1/studio/config (prices,
+// pixel limits). The create form offers only what these allow.
+
+import { formatMoney, formatSize, formatCount, orientation } from "./format.js";
+
+// Offered when a profile takes any size (capabilities.sizes is null), largest first.
+const SIZE_PRESETS = [
+  "1920x1080", "1080x1920", "1280x720", "720x1280", "1024x1024",
+  "960x540", "540x960", "854x480", "480x854", "640x360", "360x640",
+];
+// Offered when a profile takes any length between min_seconds and max_seconds.
+const SECONDS_STEPS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 16, 20, 25, 30, 40, 45, 60, 90, 120];
+
+export const MODE_LABELS = { text: "Text", image: "Image", remix: "Remix", edit: "Edit", extend: "Extend" };
+
+export class Catalog {
+  constructor(models, config) {
+    this.models = new Map(models.map((m) => [m.id, m]));
+    this.config = config;
+  }
+
+  names() {
+    return [...this.models.keys()];
+  }
+
+  has(name) {
+    return this.models.has(name);
+  }
+
+  caps(name) {
+    return this.models.get(name)?.capabilities ?? null;
+  }
+
+  supports(name, mode) {
+    return Boolean(this.caps(name)?.modes?.includes(mode));
+  }
+
+  maxPixels(name) {
+    return this.config.models?.[name]?.max_pixels ?? 1920 * 1920;
+  }
+
+  /** [{value, label}] of sizes; `custom: true` when any even size within limits is allowed. */
+  sizes(name) {
+    const caps = this.caps(name);
+    if (!caps) return { options: [], custom: false };
+    if (caps.sizes) {
+      return { options: caps.sizes.map((s) => ({ value: s, label: sizeLabel(s), group: orientation(s) })), custom: false };
+    }
+    const max = this.maxPixels(name);
+    const options = SIZE_PRESETS.filter((s) => pixels(s) <= max).map((s) => ({ value: s, label: sizeLabel(s), group: orientation(s) }));
+    return { options, custom: true };
+  }
+
+  /** Lengths a new video of this model can have: [{value, label}]. */
+  seconds(name) {
+    const caps = this.caps(name);
+    if (!caps) return [];
+    if (caps.seconds) return caps.seconds.map((s) => secondsOption(String(s)));
+    return SECONDS_STEPS.filter((s) => s >= caps.min_seconds && s <= caps.max_seconds).map((s) =>
+      secondsOption(String(s)),
+    );
+  }
+
+  /** New-segment lengths for extending a video of `name` that is `total` seconds long now. */
+  extensionSeconds(name, total) {
+    const caps = this.caps(name);
+    if (!caps) return [];
+    const limit = this.config.limits?.max_lineage_seconds ?? 120;
+    const listed = this.config.models?.[name]?.extension_seconds ?? caps.seconds;
+    const values = listed
+      ? listed.map(String)
+      : SECONDS_STEPS.filter((s) => s >= caps.min_seconds && s <= caps.max_seconds).map(String);
+    return values.map((value) => ({
+      ...secondsOption(value),
+      disabled: Number(value) + Number(total) > limit + 1e-6,
+    }));
+  }
+
+  describe(name) {
+    const model = this.models.get(name);
+    if (!model) return "";
+    const caps = model.capabilities;
+    const parts = [];
+    if (model.alias_of) parts.push(`served by ${model.alias_of}`);
+    if (model.description) parts.push(model.description.replace(/\.$/, ""));
+    parts.push(`${caps.fps} fps`);
+    parts.push(caps.audio ? "with sound" : "silent");
+    return parts.join(" · ");
+  }
+
+  /**
+   * What a request will cost: a price when one is configured (or Sora's for its names), else
+   * the work this server will do.
+   */
+  estimate(name, size, seconds) {
+    const caps = this.caps(name);
+    const price = this.config.models?.[name]?.price ?? null;
+    const secs = Number(seconds) || 0;
+    if (price) {
+      const perSecond = price.by_size?.[size] ?? price.per_second;
+      return {
+        kind: "price",
+        amount: perSecond * secs,
+        text: formatMoney(perSecond * secs, this.config.currency),
+        detail: `${secs} s × ${formatMoney(perSecond, this.config.currency)}/s${
+          price.source === "sora" ? " at Sora's published price" : ""
+        }`,
+      };
+    }
+    const fps = caps?.fps ?? 24;
+    const frames = Math.max(1, Math.round(secs * fps));
+    return {
+      kind: "compute",
+      frames,
+      text: `${formatCount(frames)} frames`,
+      detail: `${formatSize(size)} at ${fps} fps, rendered on this server · no per-second price set`,
+    };
+  }
+}
+
+export function pixels(size) {
+  const [w, h] = String(size).split("x").map(Number);
+  return w * h;
+}
+
+function sizeLabel(size) {
+  return formatSize(size);
+}
+
+function secondsOption(value) {
+  const n = Number(value);
+  return { value, label: `${value} second${n === 1 ? "" : "s"}` };
+}
