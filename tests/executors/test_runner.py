@@ -9,7 +9,8 @@ from reelbox.engines.fake import FakeEngine
 from reelbox.executors.runner import RunSettings, run_job
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus
-from reelbox.store.store import NewJob, Store
+from reelbox.store.rows import NewJob
+from reelbox.store.store import Store
 
 SETTINGS = RunSettings(lease_seconds=30, retention_seconds=3600, heartbeat_seconds=0.05)
 

@@ -10,7 +10,8 @@ from reelbox.jobs.models import Job
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
-from reelbox.store.store import NewGeneration, NewJob, Store
+from reelbox.store.rows import NewGeneration, NewJob
+from reelbox.store.store import Store
 
 
 class MemoryExecutor:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus
-from reelbox.store.store import LeaseState, NewGeneration, NewJob, QueueFull, Store
+from reelbox.store.rows import NewGeneration, NewJob
+from reelbox.store.store import LeaseState, QueueFull, Store
 from reelbox.store.tables import job_events, metadata
 
 

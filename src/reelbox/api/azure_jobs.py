@@ -33,7 +33,8 @@ from reelbox.jobs.models import Generation, Job
 from reelbox.jobs.spec import RENDITION_LOW, GenerationSpec, KeyframeRef, Mode
 from reelbox.jobs.status import JobStatus
 from reelbox.media.images import ImageRejected, crop_fractions, encode_png, fit_image, load_image
-from reelbox.store.store import NewJob, QueueFull
+from reelbox.store.rows import NewJob
+from reelbox.store.store import QueueFull
 
 router = APIRouter()
 
@@ -344,6 +345,24 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
             type="video_generation_user_error",
         )
     caps = resolved.capabilities
+    if (caps.sizes is not None and (width, height) not in caps.sizes) or (
+        width * height > caps.max_pixels
+    ):
+        raise InvalidRequest(
+            f"The deployment '{resolved.name}' cannot make {width}x{height} videos.",
+            param="width",
+            code="invalid_resolution",
+            type="video_generation_user_error",
+        )
+    if (caps.seconds is not None and float(n_seconds) not in caps.seconds) or not (
+        caps.min_seconds <= n_seconds <= caps.max_seconds
+    ):
+        raise InvalidRequest(
+            f"The deployment '{resolved.name}' cannot make {n_seconds} s videos.",
+            param="n_seconds",
+            code="invalid_value",
+            type="video_generation_user_error",
+        )
     fps = caps.fps
     media = _media(
         fields, width=width, height=height, frame_count=n_seconds * fps, services=services

@@ -29,7 +29,7 @@ from reelbox.jobs.models import Job
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus
 from reelbox.media.decode import VideoProbe
-from reelbox.store.store import NewJob
+from reelbox.store.rows import NewJob
 
 router = APIRouter()
 

@@ -30,7 +30,7 @@ from reelbox.engines.catalog import ResolvedModel
 from reelbox.errors import InvalidRequest
 from reelbox.jobs.ids import new_video_id
 from reelbox.jobs.spec import CharacterRef, GenerationSpec, Mode
-from reelbox.store.store import NewJob
+from reelbox.store.rows import NewJob
 
 router = APIRouter()
 

@@ -141,6 +141,14 @@ def size(value: object, resolved: ResolvedModel, *, default: str = "720x1280") -
                 param="size",
                 code="invalid_value",
             )
+        # The profile behind the alias must be able to make it too.
+        if (caps.sizes is not None and (w, h) not in caps.sizes) or w * h > caps.max_pixels:
+            raise InvalidRequest(
+                f"Invalid value: '{value}'. Model '{resolved.name}' is served by profile "
+                f"'{resolved.profile}', which cannot make that size.",
+                param="size",
+                code="invalid_value",
+            )
         return w, h
     match = SIZE_RE.match(value)
     if caps.sizes is not None:
@@ -191,7 +199,20 @@ def seconds(
             )
         if value not in allowed:
             raise invalid_value(param, value, allowed)
-        return value, float(value)
+        number = float(value)
+        served = (
+            number in caps.seconds
+            if caps.seconds is not None
+            else caps.min_seconds <= number <= caps.max_seconds
+        )
+        if not served:
+            raise InvalidRequest(
+                f"Invalid value: '{value}'. Model '{resolved.name}' is served by profile "
+                f"'{resolved.profile}', which cannot make videos of that length.",
+                param=param,
+                code="invalid_value",
+            )
+        return value, number
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise invalid_type(param, "a string", value)
     try:

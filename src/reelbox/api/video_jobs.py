@@ -18,7 +18,8 @@ from reelbox.engines.catalog import ResolvedModel
 from reelbox.errors import NotFound, RateLimited
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import JobStatus
-from reelbox.store.store import NewJob, QueueFull
+from reelbox.store.rows import NewJob
+from reelbox.store.store import QueueFull
 
 WIRE_STATUS = {
     JobStatus.QUEUED: "queued",

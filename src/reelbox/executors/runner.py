@@ -19,7 +19,8 @@ from reelbox.executors.pipeline import produce
 from reelbox.jobs.ids import new_generation_id
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
-from reelbox.store.store import LeaseState, NewGeneration, Store
+from reelbox.store.rows import NewGeneration
+from reelbox.store.store import LeaseState, Store
 
 log = logging.getLogger(__name__)
 

@@ -11,16 +11,23 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
-from sqlalchemy.engine import RowMapping
 
 from reelbox.jobs.models import Character, Generation, Job, JobEvent
-from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus, check_transition
 from reelbox.store.database import WRITE_OPTION
+from reelbox.store.outbox import enqueue_job_event
+from reelbox.store.rows import (
+    NewGeneration,
+    NewJob,
+    Page,
+    character_from_row,
+    event_from_row,
+    generation_from_row,
+    job_from_row,
+)
 from reelbox.store.tables import characters, generations, job_events, jobs
 
 
@@ -38,109 +45,6 @@ class LeaseState(enum.Enum):
     HELD = "held"  # carry on
     CANCELLED = "cancelled"  # the job was cancelled or deleted: stop
     LOST = "lost"  # another attempt owns the job now: stop without writing
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewJob:
-    """The fields of a job about to be created."""
-
-    id: str
-    project: str
-    dialect: str
-    model: str
-    spec: GenerationSpec
-    seconds: str
-    source_video_id: str | None = None
-    remixed_from_video_id: str | None = None
-    max_attempts: int = 3
-    extra: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewGeneration:
-    id: str
-    index: int
-    seed: int
-    video_key: str
-    thumbnail_key: str
-    thumbnail_jpeg_key: str
-    spritesheet_key: str
-    width: int
-    height: int
-    fps: int
-    frame_count: int
-    duration: float
-    has_audio: bool
-    sprite_columns: int
-    sprite_rows: int
-    sprite_frame_width: int
-    sprite_frame_height: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class Page:
-    items: list[Job]
-    has_more: bool
-
-
-def _job(row: RowMapping) -> Job:
-    spec = GenerationSpec.from_json(row["spec"])
-    return Job(
-        id=row["id"],
-        project=row["project"],
-        dialect=row["dialect"],
-        mode=Mode(row["mode"]),
-        model=row["model"],
-        profile=row["profile"],
-        status=JobStatus(row["status"]),
-        progress=row["progress"],
-        prompt=row["prompt"],
-        width=row["width"],
-        height=row["height"],
-        seconds=row["seconds"],
-        spec=spec,
-        source_video_id=row["source_video_id"],
-        remixed_from_video_id=row["remixed_from_video_id"],
-        error_code=row["error_code"],
-        error_message=row["error_message"],
-        attempt=row["attempt"],
-        max_attempts=row["max_attempts"],
-        plan=row["plan"],
-        created_at=int(row["created_at"]),
-        started_at=_int(row["started_at"]),
-        completed_at=_int(row["completed_at"]),
-        expires_at=_int(row["expires_at"]),
-        assets_expired=bool(row["assets_expired"]),
-        extra=row["extra"] or {},
-    )
-
-
-def _int(value: float | None) -> int | None:
-    return None if value is None else int(value)
-
-
-def _generation(row: RowMapping) -> Generation:
-    return Generation(
-        id=row["id"],
-        job_id=row["job_id"],
-        index=row["index"],
-        seed=row["seed"],
-        video_key=row["video_key"],
-        thumbnail_key=row["thumbnail_key"],
-        thumbnail_jpeg_key=row["thumbnail_jpeg_key"],
-        spritesheet_key=row["spritesheet_key"],
-        width=row["width"],
-        height=row["height"],
-        fps=row["fps"],
-        frame_count=row["frame_count"],
-        duration=row["duration"],
-        has_audio=bool(row["has_audio"]),
-        sprite_columns=row["sprite_columns"],
-        sprite_rows=row["sprite_rows"],
-        sprite_frame_width=row["sprite_frame_width"],
-        sprite_frame_height=row["sprite_frame_height"],
-        created_at=int(row["created_at"]),
-    )
 
 
 class Store:
@@ -192,19 +96,7 @@ class Store:
                 .order_by(job_events.c.id)
                 .limit(limit)
             ).mappings()
-            return [
-                JobEvent(
-                    id=r["id"],
-                    job_id=r["job_id"],
-                    project=r["project"],
-                    type=r["type"],
-                    from_status=r["from_status"],
-                    to_status=r["to_status"],
-                    data=r["data"],
-                    created_at=r["created_at"],
-                )
-                for r in rows
-            ]
+            return [event_from_row(r) for r in rows]
 
     # -- creating and reading jobs --------------------------------------------------------------
 
@@ -255,7 +147,7 @@ class Store:
                 now=now,
             )
             row = conn.execute(select(jobs).where(jobs.c.id == new.id)).mappings().one()
-        return _job(row)
+        return job_from_row(row)
 
     def get_job(self, job_id: str, *, project: str | None = None) -> Job | None:
         """A visible (not deleted) job; with `project`, only if it belongs to that project."""
@@ -264,7 +156,7 @@ class Store:
             query = query.where(jobs.c.project == project)
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().one_or_none()
-        return None if row is None else _job(row)
+        return None if row is None else job_from_row(row)
 
     def list_jobs(
         self,
@@ -311,7 +203,7 @@ class Store:
             else:
                 query = query.order_by(jobs.c.created_at.asc(), jobs.c.id.asc())
             rows = conn.execute(query.limit(limit + 1)).mappings().all()
-        items = [_job(r) for r in rows[:limit]]
+        items = [job_from_row(r) for r in rows[:limit]]
         if backwards:
             items.reverse()
         return Page(items=items, has_more=len(rows) > limit)
@@ -381,7 +273,7 @@ class Store:
                 data={"attempt": row["attempt"]},
                 now=now,
             )
-        return _job(row)
+        return job_from_row(row)
 
     def report_progress(
         self, job_id: str, *, attempt: int, progress: int, lease_seconds: float
@@ -464,6 +356,8 @@ class Store:
             data=data,
             now=now,
         )
+        # The webhook outbox rows commit (or roll back) with the change that causes them.
+        enqueue_job_event(conn, job_id=job_id, project=row[1], status=target, now=now)
         return True
 
     def complete(
@@ -590,7 +484,7 @@ class Store:
         if expired_only:
             query = query.where(jobs.c.lease_expires_at < self.now())
         with self.engine.connect() as conn:
-            return [_job(r) for r in conn.execute(query).mappings()]
+            return [job_from_row(r) for r in conn.execute(query).mappings()]
 
     def cancel(self, job_id: str, *, project: str) -> Job | None:
         """Cancel an unfinished job, or do nothing to a finished one; then mark it deleted.
@@ -612,7 +506,7 @@ class Store:
             )
             if row is None:
                 return None
-            job = _job(row)
+            job = job_from_row(row)
             if not job.status.terminal:
                 self._transition(
                     conn,
@@ -649,7 +543,7 @@ class Store:
                 .where(generations.c.job_id == job_id)
                 .order_by(generations.c.index)
             ).mappings()
-            return [_generation(r) for r in rows]
+            return [generation_from_row(r) for r in rows]
 
     def get_generation(self, generation_id: str, *, project: str) -> tuple[Job, Generation] | None:
         with self.engine.connect() as conn:
@@ -669,7 +563,7 @@ class Store:
         if row is None:
             return None
         job = self.get_job(row["job_id"], project=project)
-        return None if job is None else (job, _generation(row))
+        return None if job is None else (job, generation_from_row(row))
 
     def due_for_expiry(self, *, limit: int = 100) -> list[Job]:
         """Completed jobs past `expires_at` whose assets are still stored."""
@@ -682,7 +576,7 @@ class Store:
                 )
                 .limit(limit)
             ).mappings()
-            return [_job(r) for r in rows]
+            return [job_from_row(r) for r in rows]
 
     def mark_assets_expired(self, job_id: str) -> None:
         now = self.now()
@@ -721,7 +615,7 @@ class Store:
                 )
                 .limit(limit)
             ).mappings()
-            return [_job(r) for r in rows]
+            return [job_from_row(r) for r in rows]
 
     # -- characters ----------------------------------------------------------------------------
 
@@ -760,13 +654,4 @@ class Store:
                 .mappings()
                 .one_or_none()
             )
-        if row is None:
-            return None
-        return Character(
-            id=row["id"],
-            project=row["project"],
-            name=row["name"],
-            clip_key=row["clip_key"],
-            image_key=row["image_key"],
-            created_at=int(row["created_at"]),
-        )
+        return None if row is None else character_from_row(row)
