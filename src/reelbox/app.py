@@ -23,12 +23,16 @@ from reelbox.api import (
     openai_characters,
     openai_rework,
     openai_videos,
+    openai_webhooks,
+    video_events,
 )
+from reelbox.api import studio as studio_api
 from reelbox.api.deps import KeyRing, Services
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
 from reelbox.blobs.local import LocalBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
+from reelbox.engines.registry import check_weights
 from reelbox.executors.local import LocalExecutor
 from reelbox.executors.runner import RunSettings
 from reelbox.executors.worker import WorkerConfig
@@ -36,6 +40,8 @@ from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
 from reelbox.store.store import Store
+from reelbox.studio import mount as mount_studio
+from reelbox.webhooks import WebhookService
 
 
 def build_catalog(settings: Settings) -> Catalog:
@@ -61,6 +67,11 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         catalog = build_catalog(settings)
         scheduler: Scheduler | None = None
         if run_jobs:
+            for name, profile in settings.profiles.items():
+                try:
+                    check_weights(profile.engine, profile.options)
+                except ValueError as exc:
+                    raise ValueError(f"profile {name!r}: {exc}") from None
             executor = LocalExecutor(
                 config=WorkerConfig(
                     database_url=database_url,
@@ -99,9 +110,13 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             limiter=RateLimiter(settings.requests_per_minute),
             wake_scheduler=scheduler.wake if scheduler is not None else (lambda: None),
         )
+        webhooks = WebhookService.from_settings(settings, engine=engine)
+        if run_jobs:
+            webhooks.start()  # the deliverer: a task on this event loop
         try:
-            yield {"services": services, "scheduler": scheduler}
+            yield {"services": services, "scheduler": scheduler, "webhooks": webhooks}
         finally:
+            await webhooks.stop()
             if scheduler is not None:
                 scheduler.stop()
             engine.dispose()
@@ -120,6 +135,10 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             app.include_router(router, prefix=prefix)
     app.include_router(azure_jobs.router)  # the Azure Sora 1 jobs API
     app.include_router(models.router, prefix="/v1")
+    app.include_router(openai_webhooks.router, prefix="/v1")
+    app.include_router(video_events.router, prefix="/v1")  # live events (an extension)
     app.include_router(health.router)
+    app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
+    mount_studio(app)  # the web studio at /
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -203,6 +203,48 @@ def list_models(config: ConfigOption = None) -> None:
     console.print(table)
 
 
+@app.command("plan")
+def show_plan(
+    prompt: Annotated[str, typer.Argument(help="What the video should show.")],
+    seed: Annotated[int, typer.Option(help="Seed (it places the subjects).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Print the scene plan the embedded engine would follow for PROMPT."""
+    import json
+
+    from rich.tree import Tree
+
+    from reelbox.engines.procedural.planner import plan_scene
+
+    plan = plan_scene(prompt, seed=seed).to_json()
+    if as_json:
+        typer.echo(json.dumps(plan, indent=2))
+        return
+    tree = Tree(f"[bold]{prompt}[/bold]  (seed {seed})")
+    scene = tree.add("scene")
+    for key in ("setting", "time_of_day", "weather", "wind", "lighting", "style", "mood"):
+        scene.add(f"{key}: {plan[key]}")
+    camera = tree.add("camera")
+    for key, value in plan["camera"].items():
+        camera.add(f"{key}: {value}")
+    subjects = tree.add(f"subjects ({len(plan['subjects'])})")
+    for s in plan["subjects"]:
+        name = f" {s['name']}" if s["name"] else ""
+        subjects.add(
+            f"{s['color']} {s['kind']}{name}: {s['action']} ({s['motion']}), "
+            f"size {s['size']:.2f}, depth {s['depth']:.2f}"
+        )
+    sound = tree.add("sound" if plan["audio"] else "sound: none (silent)")
+    for key, value in plan["sound"].items():
+        if key == "dialogue":
+            for line in value:
+                sound.add(f'{line["voice"]} voice says "{line["text"]}"')
+        else:
+            sound.add(f"{key}: {value}")
+    tree.add("understood: " + (", ".join(plan["understood"]) or "nothing"))
+    console.print(tree)
+
+
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 

@@ -32,13 +32,35 @@ SORA_ALIASES = (
 
 
 class ProfileSettings(BaseModel):
-    """One engine profile: which engine, and the options it is built with."""
+    """One engine profile: which engine, and the options it is built with.
+
+    Keys beside the fields below are engine options too, so a profile may say
+    `family = "wan2.1-t2v"` next to `engine = "diffusers"` instead of inside `options = {...}`.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     engine: str = "procedural"
     description: str = ""
     options: dict[str, Any] = Field(default_factory=dict)
+    # What a second of video from this profile costs (USD), for the studio's estimate. None: the
+    # Sora aliases show Sora's published prices and other profiles a compute estimate.
+    price_per_second: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _extra_keys_are_options(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        extra = {k: v for k, v in data.items() if k not in cls.model_fields}
+        options = data.get("options", {})
+        if not extra or not isinstance(options, dict):
+            return data
+        twice = sorted(set(extra) & set(options))
+        if twice:
+            raise ValueError(f"option(s) {', '.join(twice)} given both in options and beside it")
+        kept = {k: v for k, v in data.items() if k in cls.model_fields}
+        return {**kept, "options": {**options, **extra}}
 
 
 def _default_profiles() -> dict[str, ProfileSettings]:
@@ -107,6 +129,24 @@ class Settings(BaseSettings):
     fetch_image_urls: bool = False
     image_url_hosts: list[str] = Field(default_factory=list)
 
+    # Webhooks (SORA_API.md A8, D8) and the live event stream.
+    webhook_allow_http: bool = Field(False, description="Accept http:// endpoint URLs.")
+    webhook_allow_private_addresses: bool = Field(
+        False, description="Deliver to loopback, private and link-local addresses."
+    )
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list, description="CIDRs always allowed, e.g. ['10.1.2.0/24']."
+    )
+    webhook_timeout_seconds: float = Field(10, gt=0, le=60)
+    webhook_max_age_seconds: float = Field(72 * 3600, gt=0)
+    webhook_backoff_seconds: float = Field(5, gt=0, description="First retry delay.")
+    webhook_backoff_max_seconds: float = Field(3600, gt=0, description="Retry delay cap.")
+    webhook_concurrency: int = Field(16, ge=1, le=256)
+    webhook_poll_interval_seconds: float = Field(0.5, gt=0)
+    webhook_delivery_retention_seconds: float = Field(30 * 86400, gt=0)
+    events_poll_interval_seconds: float = Field(0.25, gt=0)
+    events_keepalive_seconds: float = Field(15, gt=0)
+
     default_model: str = "sora-2"
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
     aliases: dict[str, str] = Field(default_factory=_default_aliases)
@@ -152,6 +192,16 @@ class Settings(BaseSettings):
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network like '10.1.2.0/24'") from None
         return value
 
     @model_validator(mode="after")

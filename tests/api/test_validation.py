@@ -90,3 +90,16 @@ def test_seed_extension() -> None:
     for bad in (-1, "x", 2**31, True, 1.5):
         with pytest.raises(InvalidRequest):
             v.seed({"seed": bad})
+
+
+def test_sora_aliases_also_respect_the_profile_behind_them() -> None:
+    narrow = Capabilities(
+        modes=frozenset(Mode), sizes=((1280, 720),), seconds=None, min_seconds=1, max_seconds=5
+    )
+    alias = ResolvedModel(name="sora-2", profile="wan", capabilities=narrow, sora=True, pro=False)
+    assert v.size("1280x720", alias) == (1280, 720)
+    assert v.seconds("4", alias) == ("4", 4.0)
+    with pytest.raises(InvalidRequest, match="served by profile 'wan'"):
+        v.size("720x1280", alias)
+    with pytest.raises(InvalidRequest, match="served by profile 'wan'"):
+        v.seconds("8", alias)
