@@ -67,3 +67,19 @@ def test_key_parsing() -> None:
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not found"):
         load_settings(tmp_path / "missing.toml")
+
+
+def test_models_tables_are_profiles(tmp_path: Path) -> None:
+    config = tmp_path / "reelbox.toml"
+    config.write_text(
+        '[models.wan-tiny]\nengine = "fake"\nfps = 8\n'
+        '[profiles.other]\nengine = "fake"\n'
+        '[aliases]\nsora-2 = "wan-tiny"\n'
+    )
+    settings = load_settings(config)
+    assert settings.profiles["wan-tiny"].options == {"fps": 8}
+    assert {"wan-tiny", "other", EMBEDDED_PROFILE} <= set(settings.profiles)
+    assert settings.aliases["sora-2"] == "wan-tiny"
+    config.write_text('[models.a]\nengine = "fake"\n[profiles.a]\nengine = "fake"\n')
+    with pytest.raises(ValueError, match="both"):
+        load_settings(config)

@@ -187,6 +187,21 @@ class Settings(BaseSettings):
     def _parse_keys(cls, value: Any) -> Any:
         return parse_api_keys(value) if isinstance(value, str) else value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _models_section_is_profiles(cls, data: Any) -> Any:
+        # `[models.NAME]` in a settings file is another spelling of `[profiles.NAME]`.
+        if isinstance(data, dict) and "models" in data:
+            data = dict(data)
+            models = data.pop("models")
+            if not isinstance(models, dict):
+                raise ValueError("[models] must be a table of profiles")
+            twice = sorted(set(models) & set(data.get("profiles") or {}))
+            if twice:
+                raise ValueError(f"profile(s) {', '.join(twice)} in both [models] and [profiles]")
+            data["profiles"] = {**(data.get("profiles") or {}), **models}
+        return data
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
