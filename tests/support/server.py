@@ -146,7 +146,7 @@ class LiveServer:
     def worker_pids(self) -> list[int]:
         assert self.process is not None
         out = subprocess.run(
-            ["ps", "-o", "pid=,args=", "--ppid", str(self.process.pid)],
+            ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(self.process.pid)],
             capture_output=True,
             text=True,
             check=False,
