@@ -265,8 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         server.stop()
-        if args.out is None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # the data; --out is written elsewhere
     return 0
 
 
