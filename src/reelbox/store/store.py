@@ -59,6 +59,11 @@ class Store:
         self._clock = clock
         self._postgres = engine.dialect.name == "postgresql"
 
+    @property
+    def local(self) -> bool:
+        """Reads are local file reads (SQLite): cheap enough to run on the event loop."""
+        return not self._postgres
+
     def now(self) -> float:
         return float(self._clock())
 
