@@ -57,6 +57,8 @@ def test_remix_and_extend_from_the_gallery(studio: Studio) -> None:
 
 
 def test_edit_from_the_video_page(studio: Studio) -> None:
+    from playwright.sync_api import expect
+
     page = studio.page
     server = studio.server
     source_prompt = unique("a windmill turning slowly")
@@ -74,7 +76,8 @@ def test_edit_from_the_video_page(studio: Studio) -> None:
     assert "Edited from" in page.locator(".lineage").inner_text()
     page.locator(".lineage a").click()  # lineage links lead to the source
     page.wait_for_function("id => location.hash === `#/videos/${id}`", arg=source["id"])
-    assert source_prompt in page.locator("#detail-heading").inner_text()
+    # The hash changes before the page re-renders: wait for the source's heading.
+    expect(page.locator("#detail-heading")).to_contain_text(source_prompt)
 
 
 def test_delete_asks_first(studio: Studio) -> None:
