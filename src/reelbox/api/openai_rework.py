@@ -163,6 +163,35 @@ def _nearest_size(resolved: ResolvedModel, width: int, height: int) -> tuple[int
     return min(sizes, key=lambda s: (abs(s[0] / s[1] - aspect), abs(s[0] * s[1] - width * height)))
 
 
+def _rework_spec(
+    mode: Mode,
+    *,
+    prompt: str,
+    fields: dict[str, Any],
+    resolved: ResolvedModel,
+    source: Job | None,
+    source_key: str,
+    size: tuple[int, int],
+    seconds: float,
+) -> GenerationSpec:
+    """The spec of an edit or extension: the source's seed and plan unless a seed is given."""
+    seed = v.seed(fields)
+    if seed is None:
+        seed = source.spec.seed if source is not None else 0
+    return GenerationSpec(
+        mode=mode,
+        prompt=prompt,
+        width=size[0],
+        height=size[1],
+        seconds=seconds,
+        seed=seed,
+        profile=resolved.profile,
+        fps=resolved.capabilities.fps,
+        source_video_key=source_key,
+        source_plan=source.plan if source is not None else None,
+    )
+
+
 @router.post("/videos/edits")
 async def edit_video(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
     settings = services.settings
@@ -184,18 +213,15 @@ async def edit_video(request: Request, services: ServicesDep, project: ProjectDe
             seconds = round(probe.duration, 3)
             seconds_text = f"{seconds:g}"
         services.limiter.check(project)
-        seed = v.seed(fields)
-        spec = GenerationSpec(
-            mode=Mode.EDIT,
+        spec = _rework_spec(
+            Mode.EDIT,
             prompt=prompt,
-            width=width,
-            height=height,
+            fields=fields,
+            resolved=resolved,
+            source=source,
+            source_key=source_key,
+            size=(width, height),
             seconds=seconds,
-            seed=(source.spec.seed if source is not None else 0) if seed is None else seed,
-            profile=resolved.profile,
-            fps=resolved.capabilities.fps,
-            source_video_key=source_key,
-            source_plan=source.plan if source is not None else None,
         )
         new = NewJob(
             id=job_id,
@@ -257,18 +283,15 @@ async def extend_video(request: Request, services: ServicesDep, project: Project
                 code="extension_limit",
             )
         services.limiter.check(project)
-        seed = v.seed(fields)
-        spec = GenerationSpec(
-            mode=Mode.EXTEND,
+        spec = _rework_spec(
+            Mode.EXTEND,
             prompt=prompt,
-            width=width,
-            height=height,
+            fields=fields,
+            resolved=resolved,
+            source=source,
+            source_key=source_key,
+            size=(width, height),
             seconds=seconds,
-            seed=(source.spec.seed if source is not None else 0) if seed is None else seed,
-            profile=resolved.profile,
-            fps=resolved.capabilities.fps,
-            source_video_key=source_key,
-            source_plan=source.plan if source is not None else None,
         )
         total_frames = round(before * spec.fps) + spec.frame_count
         new = NewJob(
