@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus
 from reelbox.store.outbox import AttemptRecord, DeliveryStatus, Outbox
-from reelbox.store.rows import NewGeneration, NewJob
+from reelbox.store.rows import NewJob
 from reelbox.store.store import Store
 from reelbox.store.tables import webhook_deliveries
 from reelbox.store.webhook_endpoints import Endpoint, EndpointStore
+from support.store import new_generation
 
 
 def _new(job_id: str, *, project: str = "a", dialect: str = "openai") -> NewJob:
@@ -23,28 +24,6 @@ def _new(job_id: str, *, project: str = "a", dialect: str = "openai") -> NewJob:
     )
     return NewJob(
         id=job_id, project=project, dialect=dialect, model="sora-2", spec=spec, seconds="1"
-    )
-
-
-def _generation(gen_id: str = "gen_1") -> NewGeneration:
-    return NewGeneration(
-        id=gen_id,
-        index=0,
-        seed=7,
-        video_key="v.mp4",
-        thumbnail_key="t.webp",
-        thumbnail_jpeg_key="t.jpg",
-        spritesheet_key="s.jpg",
-        width=64,
-        height=64,
-        fps=24,
-        frame_count=24,
-        duration=1.0,
-        has_audio=True,
-        sprite_columns=4,
-        sprite_rows=4,
-        sprite_frame_width=64,
-        sprite_frame_height=64,
     )
 
 
@@ -78,7 +57,7 @@ def _run(store: Store, job_id: str, **kw: object) -> None:
 
 def _complete(store: Store, job_id: str, attempt: int = 1, gen: str = "gen_1") -> bool:
     return store.complete(
-        job_id, attempt=attempt, outputs=[_generation(gen)], plan=None, retention_seconds=60
+        job_id, attempt=attempt, outputs=[new_generation(gen)], plan=None, retention_seconds=60
     )
 
 

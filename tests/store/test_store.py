@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus
-from reelbox.store.rows import NewGeneration, NewJob
+from reelbox.store.rows import NewJob
 from reelbox.store.store import LeaseState, QueueFull, Store
 from reelbox.store.tables import job_events, metadata
+from support.store import new_generation
 
 
 def _spec(**overrides: object) -> GenerationSpec:
@@ -33,28 +34,6 @@ def _new(job_id: str, project: str = "a", **kw: object) -> NewJob:
         spec=_spec(),
         seconds="1",
         **kw,  # type: ignore[arg-type]
-    )
-
-
-def _generation(gen_id: str = "gen_1") -> NewGeneration:
-    return NewGeneration(
-        id=gen_id,
-        index=0,
-        seed=7,
-        video_key="v.mp4",
-        thumbnail_key="t.webp",
-        thumbnail_jpeg_key="t.jpg",
-        spritesheet_key="s.jpg",
-        width=64,
-        height=64,
-        fps=24,
-        frame_count=24,
-        duration=1.0,
-        has_audio=True,
-        sprite_columns=4,
-        sprite_rows=4,
-        sprite_frame_width=64,
-        sprite_frame_height=64,
     )
 
 
@@ -91,7 +70,7 @@ def test_lifecycle_records_an_event_per_status_change(store: Store, clock) -> No
     assert store.get_job("video_1").progress == 40  # type: ignore[union-attr]  # never backwards
     clock.advance(5)
     assert store.complete(
-        "video_1", attempt=1, outputs=[_generation()], plan={"k": 1}, retention_seconds=100
+        "video_1", attempt=1, outputs=[new_generation()], plan={"k": 1}, retention_seconds=100
     )
     done = store.get_job("video_1")
     assert done is not None
@@ -111,7 +90,7 @@ def test_a_finished_job_cannot_change_again(store: Store) -> None:
     _claim(store)
     assert store.fail("video_1", attempt=1, code="engine_error", message="boom")
     assert not store.complete(
-        "video_1", attempt=1, outputs=[_generation()], plan=None, retention_seconds=1
+        "video_1", attempt=1, outputs=[new_generation()], plan=None, retention_seconds=1
     )
     assert not store.fail("video_1", attempt=1, code="engine_error", message="again")
     job = store.get_job("video_1")
@@ -131,10 +110,10 @@ def test_a_stale_attempt_is_fenced_out(store: Store) -> None:
         is LeaseState.LOST
     )
     assert not store.complete(
-        "video_1", attempt=1, outputs=[_generation()], plan=None, retention_seconds=1
+        "video_1", attempt=1, outputs=[new_generation()], plan=None, retention_seconds=1
     )
     assert store.complete(
-        "video_1", attempt=2, outputs=[_generation()], plan=None, retention_seconds=1
+        "video_1", attempt=2, outputs=[new_generation()], plan=None, retention_seconds=1
     )
 
 
@@ -213,7 +192,9 @@ def test_list_pages_in_both_orders(store: Store, clock) -> None:  # type: ignore
 def test_expiry_selects_completed_jobs_past_their_time(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
     store.create_job(_new("video_1"), queue_cap=10)
     _claim(store)
-    store.complete("video_1", attempt=1, outputs=[_generation()], plan=None, retention_seconds=60)
+    store.complete(
+        "video_1", attempt=1, outputs=[new_generation()], plan=None, retention_seconds=60
+    )
     assert store.due_for_expiry() == []
     clock.advance(61)
     assert [j.id for j in store.due_for_expiry()] == ["video_1"]
