@@ -57,6 +57,17 @@ FORBIDDEN = {
         "fastapi",
     ),
     "blobs": ("reelbox.api", "reelbox.store", "reelbox.engines", "reelbox.jobs"),
+    "moderation": (
+        "reelbox.api",
+        "reelbox.store",
+        "reelbox.engines",
+        "reelbox.executors",
+        "reelbox.scheduler",
+        "reelbox.jobs",
+        "fastapi",
+        "starlette",
+        "sqlalchemy",
+    ),
 }
 
 

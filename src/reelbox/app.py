@@ -7,6 +7,7 @@ built at import time.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,12 +37,16 @@ from reelbox.engines.registry import check_weights
 from reelbox.executors.local import LocalExecutor
 from reelbox.executors.runner import RunSettings
 from reelbox.executors.worker import WorkerConfig
+from reelbox.moderation.moderator import Moderator
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
+from reelbox.store.moderation_log import ModerationLog
 from reelbox.store.store import Store
 from reelbox.studio import mount as mount_studio
 from reelbox.webhooks import WebhookService
+
+log = logging.getLogger(__name__)
 
 
 def build_catalog(settings: Settings) -> Catalog:
@@ -50,6 +55,15 @@ def build_catalog(settings: Settings) -> Catalog:
         for name, p in settings.profiles.items()
     }
     return Catalog(profiles, settings.aliases)
+
+
+def warn_unmoderated(settings: Settings) -> None:
+    moderation = settings.moderation
+    if moderation.policy == "off":
+        log.warning("moderation is off for every project not given a policy of its own")
+    off = sorted(p for p, policy in moderation.projects.items() if policy == "off")
+    if off:
+        log.warning("moderation is off for project(s): %s", ", ".join(off))
 
 
 def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
@@ -65,6 +79,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         blobs = LocalBlobStore(settings.blob_dir)
         blobs.clean_staging(older_than=3600)
         catalog = build_catalog(settings)
+        moderator = Moderator(settings.moderation)
+        warn_unmoderated(settings)
         scheduler: Scheduler | None = None
         if run_jobs:
             for name, profile in settings.profiles.items():
@@ -82,6 +98,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                         retention_seconds=settings.retention_seconds,
                     ),
                     memory_mb=settings.worker_memory_mb,
+                    moderation=settings.moderation,
                     environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
                 ),
                 slots=settings.workers,
@@ -109,6 +126,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             keys=KeyRing(settings.api_keys),
             limiter=RateLimiter(settings.requests_per_minute),
             wake_scheduler=scheduler.wake if scheduler is not None else (lambda: None),
+            moderator=moderator,
+            moderation_log=ModerationLog(engine),
         )
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:
@@ -117,6 +136,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             yield {"services": services, "scheduler": scheduler, "webhooks": webhooks}
         finally:
             await webhooks.stop()
+            await moderator.aclose()
             if scheduler is not None:
                 scheduler.stop()
             engine.dispose()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +16,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from reelbox.settings import Settings, is_loopback, load_settings
+
+if TYPE_CHECKING:
+    from reelbox.store.moderation_log import ModerationLog
 
 app = typer.Typer(
     help="Reelbox: a self-hosted Sora-compatible video generation service.",
@@ -272,6 +276,149 @@ def migrate(
     run_migrations(engine)
     engine.dispose()
     console.print("Database is up to date.")
+
+
+moderation_app = typer.Typer(help="Moderation: the audit log, counters, trying a policy.")
+app.add_typer(moderation_app, name="moderation")
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _since(value: str | None) -> float | None:
+    """`30m`, `24h`, `7d` before now, or an ISO date/time."""
+    if value is None:
+        return None
+    unit = value[-1:].lower()
+    if unit in _UNITS and value[:-1].replace(".", "", 1).isdigit():
+        return time.time() - float(value[:-1]) * _UNITS[unit]
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        raise typer.BadParameter("use a duration like 30m, 24h, 7d or an ISO date") from None
+
+
+def _moderation_log(
+    config: Path | None, data_dir: Path | None, database_url: str | None
+) -> ModerationLog:
+    from reelbox.store.database import connect
+    from reelbox.store.database import migrate as run_migrations
+    from reelbox.store.moderation_log import ModerationLog
+
+    settings = _settings(config, data_dir=data_dir, database_url=database_url)
+    engine = connect(settings.resolved_database_url)
+    run_migrations(engine)
+    return ModerationLog(engine)
+
+
+DatabaseUrlOption = Annotated[str | None, typer.Option("--database-url")]
+
+
+@moderation_app.command("log")
+def moderation_log(
+    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    since: Annotated[str | None, typer.Option(help="30m, 24h, 7d or an ISO date.")] = None,
+    checkpoint: Annotated[str | None, typer.Option(help="request, input or output.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Blocked requests, inputs and outputs (and unchecked passes), newest first."""
+    log = _moderation_log(config, data_dir, database_url)
+    events = log.events(project=project, since=_since(since), checkpoint=checkpoint, limit=limit)
+    log.engine.dispose()
+    if as_json:
+        for event in events:
+            typer.echo(json.dumps(event.to_json()))
+        return
+    table = Table("time (UTC)", "project", "checkpoint", "subject", "outcome", "categories",
+                  "policy", "job", "input sha256")
+    for e in events:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e.created_at))
+        table.add_row(when, e.project, e.checkpoint, e.subject, e.outcome,
+                      ", ".join(e.categories) or "-", e.policy, e.job_id or "-",
+                      e.input_sha256[:16])
+    console.print(table)
+    console.print(f"{len(events)} event(s)")
+
+
+@moderation_app.command("stats")
+def moderation_stats(
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Totals per checkpoint, policy, outcome and category (also served at /metrics)."""
+    log = _moderation_log(config, data_dir, database_url)
+    counts = log.counts()
+    log.engine.dispose()
+    table = Table("checkpoint", "policy", "outcome", "category", "count")
+    for c in counts:
+        table.add_row(c.checkpoint, c.policy, c.outcome, c.category or "-", str(c.count))
+    console.print(table)
+
+
+@moderation_app.command("check")
+def moderation_check(
+    text: Annotated[str | None, typer.Argument(help="A prompt to try.")] = None,
+    image: Annotated[
+        list[Path] | None, typer.Option(help="An image to check as a job input.")
+    ] = None,
+    policy: Annotated[str | None, typer.Option(help="Policy name (default: settings).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the built-in checks (and a configured classifier) on a prompt or images.
+
+    Exits 1 when blocked. Shows which rules fired: it is for operators tuning their lists.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from reelbox.moderation.moderator import Moderator
+    from reelbox.moderation.verdict import Checkpoint
+
+    settings = _settings(config)
+    try:
+        moderator = Moderator(settings.moderation)
+    except ValueError as exc:
+        console.print(f"[red]Invalid moderation settings:[/red] {exc}")
+        raise typer.Exit(2) from None
+    name = policy or settings.moderation.policy
+    if name not in moderator.policies:
+        console.print(f"[red]Unknown policy {name!r}[/red]; known: {', '.join(moderator.policies)}")
+        raise typer.Exit(2)
+    chosen = moderator.policy(name)
+    verdicts = []
+    if text is not None:
+        verdicts.append(
+            moderator.check_texts([text], policy=chosen, checkpoint=Checkpoint.REQUEST)
+        )
+    for path in image or []:
+        with Image.open(path) as picture:
+            pixels = np.asarray(picture.convert("RGB"))
+        verdicts.append(
+            moderator.check_images(
+                [pixels], policy=chosen, checkpoint=Checkpoint.INPUT, subject=path.name
+            )
+        )
+    moderator.close()
+    if not verdicts:
+        raise typer.BadParameter("give a prompt or --image")
+    blocked = False
+    for verdict in verdicts:
+        if verdict.blocked:
+            blocked = True
+            console.print(
+                f"[red]blocked[/red] ({verdict.subject}, policy {name}): "
+                f"{', '.join(verdict.categories)}  rules: {', '.join(verdict.rules)}"
+            )
+        else:
+            note = " (classifier unavailable)" if verdict.unchecked else ""
+            console.print(f"[green]allowed[/green] ({verdict.subject}, policy {name}){note}")
+    raise typer.Exit(1 if blocked else 0)
 
 
 def main() -> None:

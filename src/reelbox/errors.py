@@ -3,10 +3,12 @@
 ```
 ReelboxError
 ├── InvalidRequest        a request that cannot be served as sent (param, code)
-│   └── UnknownModel
+│   ├── UnknownModel
+│   └── ContentBlocked    moderation refused the request (categories, never the content)
 ├── NotFound              no such resource for this caller (never "forbidden")
 ├── PayloadTooLarge       an upload over the configured cap
 ├── RateLimited           a queue cap or request rate exceeded (retry_after seconds)
+├── Unavailable           a dependency cannot answer now (retry_after seconds)
 └── Unauthenticated       missing or unknown API key
 ```
 Only the HTTP layer (`reelbox.api.errors`) knows which status code and envelope each becomes.
@@ -41,6 +43,12 @@ class UnknownModel(InvalidRequest):
         self.model = model
 
 
+class ContentBlocked(InvalidRequest):
+    def __init__(self, message: str, *, categories: tuple[str, ...], param: str | None) -> None:
+        super().__init__(message, param=param, code="moderation_blocked")
+        self.categories = categories
+
+
 class NotFound(ReelboxError):
     def __init__(
         self,
@@ -60,6 +68,12 @@ class PayloadTooLarge(ReelboxError):
 class RateLimited(ReelboxError):
     def __init__(self, message: str, *, retry_after: float, type: str) -> None:
         super().__init__(message, type=type)
+        self.retry_after = retry_after
+
+
+class Unavailable(ReelboxError):
+    def __init__(self, message: str, *, retry_after: float, code: str) -> None:
+        super().__init__(message, code=code, type="server_error")
         self.retry_after = retry_after
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
@@ -63,6 +63,69 @@ class ProfileSettings(BaseModel):
         return {**kept, "options": {**options, **extra}}
 
 
+class ClassifierSettings(BaseModel):
+    """An OpenAI-compatible `/v1/moderations` endpoint asked beside the built-in checks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="Base URL, e.g. 'http://127.0.0.1:9000/v1'.")
+    model: str | None = None
+    api_key: str | None = None
+    timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    on_error: Literal["allow", "block"] = Field(
+        default="allow",
+        description="When it cannot answer: allow (fail open) or block (fail closed).",
+    )
+    images: bool = Field(
+        default=False, description="It accepts images: send inputs and output frames."
+    )
+    thresholds: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("the classifier url must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class ModerationPolicySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    block: list[str] = Field(description="Categories blocked, e.g. ['sexual/minors', 'hate'].")
+
+
+class ModerationSettings(BaseModel):
+    """Moderation of prompts, inputs and outputs (docs/moderation.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: str = Field(
+        default="sora", description="The policy of every project not listed in projects."
+    )
+    projects: dict[str, str] = Field(default_factory=dict, description="project -> policy")
+    policies: dict[str, ModerationPolicySettings] = Field(default_factory=dict)
+    terms: list[Path] = Field(
+        default_factory=list, description="Operator term files or folders added to the lists."
+    )
+    classifier: ClassifierSettings | None = None
+    output_frames: int = Field(default=4, ge=1, le=16, description="Output frames checked.")
+    input_video_frames: int = Field(default=4, ge=1, le=16, description="Input video frames.")
+
+    @model_validator(mode="after")
+    def _known_policies(self) -> ModerationSettings:
+        known = {"sora", "standard", "off", *self.policies}
+        for name in (self.policy, *self.projects.values()):
+            if name not in known:
+                raise ValueError(
+                    f"unknown moderation policy {name!r}; known: {', '.join(sorted(known))}"
+                )
+        return self
+
+    def policy_name(self, project: str) -> str:
+        return self.projects.get(project, self.policy)
+
+
 def _default_profiles() -> dict[str, ProfileSettings]:
     return {
         EMBEDDED_PROFILE: ProfileSettings(
@@ -101,7 +164,9 @@ def parse_api_keys(value: str) -> dict[str, str]:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REELBOX_", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="REELBOX_", env_nested_delimiter="__", extra="forbid"
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -146,6 +211,8 @@ class Settings(BaseSettings):
     webhook_delivery_retention_seconds: float = Field(30 * 86400, gt=0)
     events_poll_interval_seconds: float = Field(0.25, gt=0)
     events_keepalive_seconds: float = Field(15, gt=0)
+
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
 
     default_model: str = "sora-2"
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)

@@ -104,3 +104,69 @@ def test_cancellation_stores_nothing(tmp_path: Path) -> None:
         )
     assert not (tmp_path / "videos").exists()
     assert list((tmp_path / ".staging").iterdir()) == []
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Review:
+    """Records what the pipeline shows it and stops at the checkpoint it is told to."""
+
+    def __init__(self, stop_at: str | None = None, stop_variant: int = 0) -> None:
+        self.stop_at = stop_at
+        self.stop_variant = stop_variant
+        self.seen: list[tuple[str, object]] = []
+
+    def inputs(self, spec: GenerationSpec, inputs: object) -> None:
+        self.seen.append(("inputs", inputs))
+        if self.stop_at == "inputs":
+            raise _Stop
+
+    def output(self, spec: GenerationSpec, *, frames: list, plan: dict) -> None:  # type: ignore[type-arg]
+        self.seen.append(("output", (len(frames), frames[0].shape, plan)))
+        if self.stop_at == "output" and spec.seed - 3 == self.stop_variant:
+            raise _Stop
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_a_review_sees_inputs_first_and_every_output_before_it_is_stored(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path)
+    review = _Review()
+    produce(
+        _spec(variants=2),
+        engine=FakeEngine({"fps": 8}),
+        blobs=blobs,
+        key_prefix=lambda i: f"videos/job/1/{i}",
+        on_progress=lambda f: None,
+        should_cancel=lambda: False,
+        review=review,
+    )
+    assert [kind for kind, _ in review.seen] == ["inputs", "output", "output"]
+    count, shape, plan = review.seen[1][1]  # type: ignore[misc]
+    assert count == 8 and shape == (48, 64, 3) and isinstance(plan, dict)
+
+
+@pytest.mark.parametrize(("stop_at", "variant"), [("inputs", 0), ("output", 0), ("output", 1)])
+def test_a_stopping_review_leaves_no_file_of_the_stopped_variant(
+    tmp_path: Path, stop_at: str, variant: int
+) -> None:
+    blobs = LocalBlobStore(tmp_path)
+    with pytest.raises(_Stop):
+        produce(
+            _spec(variants=2),
+            engine=FakeEngine({"fps": 8}),
+            blobs=blobs,
+            key_prefix=lambda i: f"videos/job/1/{i}",
+            on_progress=lambda f: None,
+            should_cancel=lambda: False,
+            review=_Review(stop_at, variant),
+        )
+    stored = [p.relative_to(tmp_path).as_posix() for p in _files(tmp_path)]
+    assert not any("/staging" in p or p.startswith(".staging") for p in stored), stored
+    # Variant 0 is stored when only variant 1 is stopped (the runner removes the attempt).
+    assert all(p.startswith("videos/job/1/0/") for p in stored)
+    assert bool(stored) == (stop_at == "output" and variant == 1)

@@ -24,6 +24,7 @@ from reelbox.api.deps import ProjectDep, Services, ServicesDep
 from reelbox.api.downloads import file_response
 from reelbox.api.forms import Upload, read_fields
 from reelbox.api.inputs import check_video
+from reelbox.api.moderation import check_prompt, dialect_of
 from reelbox.blobs import keys
 from reelbox.blobs.keys import delete_job_media
 from reelbox.engines.catalog import ResolvedModel
@@ -316,6 +317,7 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
     multipart = request.headers.get("content-type", "").startswith("multipart/")
     v.reject_unknown(fields, MULTIPART_FIELDS if multipart else JSON_FIELDS)
     prompt = v.prompt(fields)
+    await check_prompt(services, [prompt], project=project, dialect=dialect_of(request))
     resolved = _deployment(request, fields, services)
     width, height = _integer(fields, "width"), _integer(fields, "height")
     if (width, height) not in RESOLUTIONS:
@@ -429,19 +431,22 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
         )
         try:
             return services.store.create_job(
-                NewJob(
-                    id=job_id,
-                    project=project,
-                    dialect="azure",
-                    model=resolved.name,
-                    spec=spec,
-                    seconds=str(n_seconds),
-                    max_attempts=settings.max_attempts,
-                    extra={
-                        "n_seconds": n_seconds,
-                        "inpaint_items": media.echo,
-                        "expires_from": "creation",
-                    },
+                video_jobs.with_policy(
+                    services,
+                    NewJob(
+                        id=job_id,
+                        project=project,
+                        dialect="azure",
+                        model=resolved.name,
+                        spec=spec,
+                        seconds=str(n_seconds),
+                        max_attempts=settings.max_attempts,
+                        extra={
+                            "n_seconds": n_seconds,
+                            "inpaint_items": media.echo,
+                            "expires_from": "creation",
+                        },
+                    ),
                 ),
                 queue_cap=settings.max_queued_per_project,
             )

@@ -14,7 +14,9 @@ from reelbox.api.limits import RateLimiter
 from reelbox.blobs.base import BlobStore
 from reelbox.engines.catalog import Catalog
 from reelbox.errors import Unauthenticated
+from reelbox.moderation.moderator import Moderator
 from reelbox.settings import Settings
+from reelbox.store.moderation_log import ModerationLog
 from reelbox.store.store import Store
 
 OPEN_PROJECT = "default"
@@ -58,6 +60,8 @@ class Services:
     keys: KeyRing
     limiter: RateLimiter
     wake_scheduler: Callable[[], None]
+    moderator: Moderator
+    moderation_log: ModerationLog
 
 
 def services_of(request: Request) -> Services:

@@ -15,12 +15,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelbox.errors import (
+    ContentBlocked,
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
     RateLimited,
     ReelboxError,
     Unauthenticated,
+    Unavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ STATUS: dict[type[ReelboxError], int] = {
     NotFound: 404,
     PayloadTooLarge: 413,
     RateLimited: 429,
+    Unavailable: 503,
 }
 
 
@@ -42,9 +45,17 @@ def status_of(exc: ReelboxError) -> int:
 
 
 def error_body(
-    message: str, *, type: str, param: str | None = None, code: str | None = None
+    message: str,
+    *,
+    type: str,
+    param: str | None = None,
+    code: str | None = None,
+    inner_error: dict[str, object] | None = None,
 ) -> dict[str, object]:
-    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+    error: dict[str, object] = {"message": message, "type": type, "param": param, "code": code}
+    if inner_error is not None:
+        error["inner_error"] = inner_error
+    return {"error": error}
 
 
 def is_azure_jobs_path(path: str) -> bool:
@@ -53,7 +64,13 @@ def is_azure_jobs_path(path: str) -> bool:
 
 
 def azure_error_body(
-    message: str, *, status: int, type: str, param: str | None, code: str | None
+    message: str,
+    *,
+    status: int,
+    type: str,
+    param: str | None,
+    code: str | None,
+    inner_error: dict[str, object] | None = None,
 ) -> dict[str, object]:
     # Azure's schema has a string `code` and an `inner_error` object; DECISIONS D7 wraps it.
     return {
@@ -62,7 +79,7 @@ def azure_error_body(
             "message": message,
             "param": param,
             "type": type,
-            "inner_error": None,
+            "inner_error": inner_error,
         }
     }
 
@@ -80,18 +97,55 @@ _AZURE_CODES = {
 def error_response(exc: ReelboxError, *, path: str = "") -> JSONResponse:
     status = status_of(exc)
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Unavailable):
         headers["retry-after"] = str(max(1, math.ceil(exc.retry_after)))
         headers["retry-after-ms"] = str(max(1, int(exc.retry_after * 1000)))
     if isinstance(exc, Unauthenticated):
         headers["www-authenticate"] = "Bearer"
+    inner = None
+    if isinstance(exc, ContentBlocked) and path.startswith("/openai/"):
+        # Azure clients look for Azure's content-filter refusal (SORA_API.md B6).
+        inner = responsible_ai_violation(exc.categories)
     if is_azure_jobs_path(path):
         body = azure_error_body(
-            exc.message, status=status, type=exc.type, param=exc.param, code=exc.code
+            exc.message,
+            status=status,
+            type=exc.type,
+            param=exc.param,
+            code=exc.code,
+            inner_error=inner,
         )
     else:
-        body = error_body(exc.message, type=exc.type, param=exc.param, code=exc.code)
+        body = error_body(
+            exc.message, type=exc.type, param=exc.param, code=exc.code, inner_error=inner
+        )
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+# Reelbox categories → Azure content-filter names.
+_AZURE_FILTERS = (
+    ("sexual", "sexual"),
+    ("violence", "violence"),
+    ("self-harm", "self_harm"),
+    ("hate", "hate"),
+    ("harassment", "hate"),
+    ("copyright", "protected_material_text"),
+)
+
+
+def responsible_ai_violation(categories: tuple[str, ...]) -> dict[str, object]:
+    details: dict[str, object] = {}
+    for category in categories:
+        name = next(
+            (azure for ours, azure in _AZURE_FILTERS if category.split("/")[0] == ours),
+            "custom_blocklists",
+        )
+        details[name] = {"filtered": True}
+    return {
+        "code": "ResponsibleAIPolicyViolation",
+        "error_details": details,
+        "categories": list(categories),
+    }
 
 
 async def _reelbox_error(request: Request, exc: Exception) -> JSONResponse:

@@ -12,10 +12,13 @@ from reelbox.api import validation as v
 from reelbox.api.deps import ProjectDep, ServicesDep
 from reelbox.api.forms import Upload, read_fields
 from reelbox.api.inputs import check_video
+from reelbox.api.moderation import check_character_frames, check_prompt, dialect_of, settle
 from reelbox.blobs import keys
 from reelbox.errors import InvalidRequest, NotFound
 from reelbox.jobs.ids import new_character_id
 from reelbox.media.cutout import character_cutout
+from reelbox.media.decode import VideoProbe, sample_frames
+from reelbox.moderation.verdict import Verdict
 
 router = APIRouter()
 
@@ -43,19 +46,28 @@ async def create_character(
     if not isinstance(video, Upload):
         raise v.invalid_type("video", "a file", video)
     character_id = new_character_id()
+    await check_prompt(
+        services,
+        [name],
+        project=project,
+        dialect=dialect_of(request),
+        param="name",
+        subject="character_name",
+    )
+    staged = services.blobs.staging_path(".upload")
 
-    def create() -> dict[str, Any]:
-        staged = services.blobs.staging_path(".upload")
+    def inspect() -> tuple[VideoProbe, Verdict]:
         staged.write_bytes(video.data)
-        try:
-            probe = check_video(staged, settings=settings)
-            cutout = character_cutout(staged, probe=probe)
-            clip_key = keys.character(character_id, f"clip.{probe.container}")
-            image_key = keys.character(character_id, "cutout.png")
-            services.blobs.put_file(clip_key, staged)
-            services.blobs.put_bytes(image_key, cutout)
-        finally:
-            staged.unlink(missing_ok=True)
+        probe = check_video(staged, settings=settings)
+        frames = sample_frames(staged, settings.moderation.input_video_frames)
+        return probe, check_character_frames(services, frames, project=project)
+
+    def create(probe: VideoProbe) -> dict[str, Any]:
+        cutout = character_cutout(staged, probe=probe)
+        clip_key = keys.character(character_id, f"clip.{probe.container}")
+        image_key = keys.character(character_id, "cutout.png")
+        services.blobs.put_file(clip_key, staged)
+        services.blobs.put_bytes(image_key, cutout)
         character = services.store.create_character(
             id=character_id,
             project=project,
@@ -65,7 +77,13 @@ async def create_character(
         )
         return character_json(character.id, character.name, character.created_at)
 
-    return JSONResponse(await run_in_threadpool(create))
+    try:
+        probe, verdict = await run_in_threadpool(inspect)
+        # A blocked clip is never stored: the staged copy goes in `finally`.
+        await settle(services, verdict, project=project, dialect=dialect_of(request), param="video")
+        return JSONResponse(await run_in_threadpool(create, probe))
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 @router.get("/videos/characters/{character_id}")

@@ -13,6 +13,7 @@ from reelbox.api import validation as v
 from reelbox.api.deps import ProjectDep, Services, ServicesDep
 from reelbox.api.forms import Upload, read_fields
 from reelbox.api.inputs import check_video
+from reelbox.api.moderation import check_prompt, dialect_of
 from reelbox.api.video_jobs import (
     WIRE_STATUS,
     Draft,
@@ -74,6 +75,7 @@ async def remix_video(
     fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
     v.reject_unknown(fields, REMIX_FIELDS)
     prompt = v.prompt(fields)
+    await check_prompt(services, [prompt], project=project, dialect=dialect_of(request))
     source, source_key = await _finished_source(services, video_id, project, param="video_id")
     resolved = source_model(services, source.model)
     if resolved is None:
@@ -198,6 +200,7 @@ async def edit_video(request: Request, services: ServicesDep, project: ProjectDe
     fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
     v.reject_unknown(fields, EDIT_FIELDS)
     prompt = v.prompt(fields)
+    await check_prompt(services, [prompt], project=project, dialect=dialect_of(request))
     job_id = new_video_id()
     source, source_key, probe, files = await _video_source(services, fields, project, job_id)
     try:
@@ -247,6 +250,7 @@ async def extend_video(request: Request, services: ServicesDep, project: Project
     fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
     v.reject_unknown(fields, EXTEND_FIELDS)
     prompt = v.prompt(fields)
+    await check_prompt(services, [prompt], project=project, dialect=dialect_of(request))
     job_id = new_video_id()
     source, source_key, probe, files = await _video_source(services, fields, project, job_id)
     try:

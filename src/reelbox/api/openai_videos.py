@@ -14,6 +14,7 @@ from reelbox.api.deps import ProjectDep, Services, ServicesDep
 from reelbox.api.downloads import ensure_downloadable, file_response
 from reelbox.api.forms import read_fields
 from reelbox.api.inputs import fit_mode, image_bytes, reference_png
+from reelbox.api.moderation import check_prompt, dialect_of
 from reelbox.api.video_jobs import (
     Draft,
     delete_job,
@@ -91,6 +92,7 @@ async def create_video(request: Request, services: ServicesDep, project: Project
     fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
     v.reject_unknown(fields, CREATE_FIELDS)
     prompt = v.prompt(fields)
+    await check_prompt(services, [prompt], project=project, dialect=dialect_of(request))
     resolved = resolve_model(request, fields, services, default=settings.default_model)
     width, height = v.size(fields.get("size"), resolved)
     seconds_text, seconds = v.seconds(fields.get("seconds"), resolved)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import Request
@@ -99,7 +99,15 @@ class Draft:
     files: list[tuple[str, Any]]
 
 
+def with_policy(services: Services, new: NewJob) -> NewJob:
+    """Record the project's moderation policy: the worker checks the job under it."""
+    policy = services.moderator.policy_for(new.project).name
+    return replace(new, extra={**(new.extra or {}), "moderation_policy": policy})
+
+
 async def submit(services: Services, draft: Draft) -> JSONResponse:
+    new = with_policy(services, draft.new)
+
     def create() -> Job:
         for key, data in draft.blobs:
             services.blobs.put_bytes(key, data)
@@ -107,10 +115,10 @@ async def submit(services: Services, draft: Draft) -> JSONResponse:
             services.blobs.put_file(key, path)
         try:
             return services.store.create_job(
-                draft.new, queue_cap=services.settings.max_queued_per_project
+                new, queue_cap=services.settings.max_queued_per_project
             )
         except QueueFull:
-            delete_job_media(services.blobs, draft.new.id)
+            delete_job_media(services.blobs, new.id)
             raise RateLimited(
                 "Too many running tasks", retry_after=10, type="video_generation_user_error"
             ) from None

@@ -12,8 +12,12 @@ from __future__ import annotations
 from reelbox.blobs.base import BlobStore
 
 
+def uploads(job_id: str) -> str:
+    return f"uploads/{job_id}"
+
+
 def upload(job_id: str, name: str) -> str:
-    return f"uploads/{job_id}/{name}"
+    return f"{uploads(job_id)}/{name}"
 
 
 def attempt_media(job_id: str, attempt: int) -> str:
@@ -36,4 +40,4 @@ def character(character_id: str, name: str) -> str:
 def delete_job_media(blobs: BlobStore, job_id: str) -> None:
     """Remove every stored file of a job: its inputs and all its generations."""
     blobs.delete_prefix(f"videos/{job_id}")
-    blobs.delete_prefix(f"uploads/{job_id}")
+    blobs.delete_prefix(uploads(job_id))

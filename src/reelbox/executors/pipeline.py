@@ -7,10 +7,12 @@ about the database: it reads inputs from, and writes outputs to, a `BlobStore`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
 
 from reelbox.blobs import keys as keys_layout
 from reelbox.blobs.base import BlobStore
@@ -37,6 +39,17 @@ SPRITE_TILES = 16
 # Streaming engines advance both together; engines that compute before yielding frames
 # (diffusion models) reach most of the bar while denoising.
 ENGINE_SHARE = 0.85
+
+
+class Review(Protocol):
+    """Checks a job's inputs before the engine runs and each output before it is stored;
+    either raises to stop the job (moderation: `executors.review.JobReview`)."""
+
+    def inputs(self, spec: GenerationSpec, inputs: GenerationInputs) -> None: ...
+
+    def output(
+        self, spec: GenerationSpec, *, frames: Sequence[np.ndarray], plan: dict[str, Any]
+    ) -> None: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +117,7 @@ def produce(
     key_prefix: Callable[[int], str],
     on_progress: Callable[[float], None],
     should_cancel: CancelCheck,
+    review: Review | None = None,
 ) -> list[Output]:
     """Generate every variant of `spec` and store its media under `key_prefix(index)/`.
 
@@ -111,6 +125,8 @@ def produce(
     files are removed and nothing is stored for the unfinished variant.
     """
     inputs = load_inputs(spec, blobs)
+    if review is not None:
+        review.inputs(spec, inputs)
     outputs: list[Output] = []
     for index in range(spec.variants):
         variant = replace(spec, seed=spec.seed + index)
@@ -128,6 +144,7 @@ def produce(
                 prefix=key_prefix(index),
                 report=report,
                 should_cancel=should_cancel,
+                review=review,
             )
         )
     return outputs
@@ -143,6 +160,7 @@ def _produce_one(
     prefix: str,
     report: Callable[[float], None],
     should_cancel: CancelCheck,
+    review: Review | None,
 ) -> Output:
     fractions = {"engine": 0.0, "encode": 0.0}
 
@@ -196,6 +214,9 @@ def _produce_one(
             low_path = blobs.staging_path(".mp4")
             staged.append(low_path)
             write_low_rendition(video_path, low_path, encoded.width, encoded.height, encoded.fps)
+        if review is not None:
+            # Before anything is stored: a blocked output leaves only staged files, removed below.
+            review.output(spec, frames=[encoded.kept[i] for i in sprite_at], plan=result.plan)
 
         keys = {
             "video": f"{prefix}/video.mp4",

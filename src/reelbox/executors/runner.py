@@ -16,9 +16,14 @@ from reelbox.blobs import keys
 from reelbox.blobs.base import BlobNotFound, BlobStore
 from reelbox.engines.base import Engine, EngineError, GenerationCancelled
 from reelbox.executors.pipeline import produce
+from reelbox.executors.review import JobReview
 from reelbox.jobs.ids import new_generation_id
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
+from reelbox.moderation.moderator import Moderator
+from reelbox.moderation.policy import Policy
+from reelbox.moderation.verdict import Checkpoint, ModerationBlocked, Verdict
+from reelbox.store.moderation_log import ModerationLog, NewModerationEvent
 from reelbox.store.rows import NewGeneration
 from reelbox.store.store import LeaseState, Store
 
@@ -65,9 +70,23 @@ class _Heartbeat(threading.Thread):
 
 
 def run_job(
-    job: Job, *, store: Store, blobs: BlobStore, engine: Engine, settings: RunSettings
+    job: Job,
+    *,
+    store: Store,
+    blobs: BlobStore,
+    engine: Engine,
+    settings: RunSettings,
+    moderator: Moderator | None = None,
 ) -> None:
     """Generate `job` (already claimed for `job.attempt`) and record completion or failure."""
+    review = None
+    if moderator is not None:
+
+        def audit_unchecked(verdict: Verdict) -> None:
+            ModerationLog(store.engine).record(audit_event(verdict, job=job))
+
+        policy = job_policy(moderator, job)
+        review = JobReview(moderator, policy=policy, on_unchecked=audit_unchecked)
     heartbeat = _Heartbeat(store, job, settings)
     heartbeat.start()
 
@@ -86,7 +105,12 @@ def run_job(
             key_prefix=lambda index: keys.generation_media(job.id, job.attempt, index),
             on_progress=on_progress,
             should_cancel=should_cancel,
+            review=review,
         )
+    except ModerationBlocked as exc:
+        heartbeat.stop()
+        _block(store, blobs, job, exc.verdict)
+        return
     except GenerationCancelled:
         heartbeat.stop()
         log.info("job %s stopped: %s", job.id, heartbeat.state.value)
@@ -145,6 +169,46 @@ def run_job(
     if not recorded:
         # Cancelled or taken over while finishing: the files belong to no visible job.
         blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
+
+
+def job_policy(moderator: Moderator, job: Job) -> Policy:
+    """The policy recorded when the job was created, else the project's current one."""
+    name = job.extra.get("moderation_policy")
+    if isinstance(name, str) and name in moderator.policies:
+        return moderator.policy(name)
+    return moderator.policy_for(job.project)
+
+
+def audit_event(verdict: Verdict, *, job: Job) -> NewModerationEvent:
+    return NewModerationEvent(
+        project=job.project,
+        checkpoint=verdict.checkpoint.value,
+        subject=verdict.subject,
+        policy=verdict.policy,
+        outcome="blocked" if verdict.blocked else "unchecked",
+        categories=verdict.categories,
+        sources=verdict.sources,
+        rules=verdict.rules,
+        input_sha256=verdict.input_sha256,
+        job_id=job.id,
+        dialect=job.dialect,
+    )
+
+
+def _block(store: Store, blobs: BlobStore, job: Job, verdict: Verdict) -> None:
+    # No blocked media is kept: nothing of this attempt, and no blocked upload.
+    blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
+    if verdict.checkpoint is Checkpoint.INPUT:
+        blobs.delete_prefix(keys.uploads(job.id))
+    stage = "input_moderation" if verdict.checkpoint is Checkpoint.INPUT else "output_moderation"
+    if not store.fail_moderated(
+        job.id,
+        attempt=job.attempt,
+        message=verdict.message(),
+        stage=stage,
+        event=audit_event(verdict, job=job),
+    ):
+        log.info("job %s could not be marked blocked (no longer ours)", job.id)
 
 
 def _fail(store: Store, job: Job, code: FailureCode, message: str) -> None:

@@ -4,6 +4,11 @@ A worker is spawned (never forked: engines may hold threads and GPU contexts), b
 database connection, blob store and engines, then runs the jobs its parent sends it one at a
 time. It dies with its parent, so a killed server never leaves orphans writing to jobs that the
 next server start re-queues.
+
+Messages: the parent sends `("run", job_id, attempt)` and `("stop",)`; the worker sends
+`("ready",)` once its engines are warm, then `("done", job_id)` after each job. Engines with a
+`warm_up()` load their weights before `ready` unless their `warm_at_start` is false (a profile's
+`warm = false`), in which case the first job of that profile loads them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -23,6 +29,8 @@ from reelbox.engines.base import Engine
 from reelbox.engines.registry import build_engine
 from reelbox.executors.runner import RunSettings, run_job
 from reelbox.jobs.status import FailureCode, JobStatus
+from reelbox.moderation.moderator import Moderator
+from reelbox.settings import ModerationSettings
 from reelbox.store.database import connect
 from reelbox.store.store import Store
 
@@ -40,6 +48,7 @@ class WorkerConfig:
     profiles: dict[str, tuple[str, dict[str, Any]]]  # profile -> (engine, options)
     run: RunSettings
     memory_mb: int = 0
+    moderation: ModerationSettings | None = None
     environment: dict[str, str] = field(default_factory=dict)
 
 
@@ -58,6 +67,24 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _warm_engines(profiles: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Engine]:
+    """Each profile's engine, warmed up now (weights loaded once, not on a first job)."""
+    engines: dict[str, Engine] = {}
+    for profile, (name, options) in profiles.items():
+        try:
+            built = build_engine(name, options)
+            warm_up = getattr(built, "warm_up", None)
+            if callable(warm_up) and getattr(built, "warm_at_start", True):
+                started = time.monotonic()
+                warm_up()
+                log.info("profile %s warm in %.1f s", profile, time.monotonic() - started)
+        except Exception:
+            log.exception("the engine for profile %s did not warm up; its jobs retry", profile)
+        else:
+            engines[profile] = built
+    return engines
+
+
 def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None:
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
@@ -67,18 +94,9 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
         _limit_memory(config.memory_mb)
     store = Store(connect(config.database_url, pool_size=2))
     blobs = LocalBlobStore(config.blob_dir)
-    engines: dict[str, Engine] = {}
-    for profile, (name, options) in config.profiles.items():
-        # Engines that load weights (with a `warm_up()`) do it now, once, not on a first job.
-        try:
-            built = build_engine(name, options)
-            warm_up = getattr(built, "warm_up", None)
-            if callable(warm_up):
-                warm_up()
-        except Exception:
-            log.exception("the engine for profile %s did not warm up; its jobs retry", profile)
-        else:
-            engines[profile] = built
+    moderator = Moderator(config.moderation) if config.moderation is not None else None
+    engines = _warm_engines(config.profiles)
+    conn.send(("ready",))  # the parent sends jobs (and starts their clocks) only from now on
 
     while True:
         try:
@@ -104,5 +122,12 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
                     message=f"The engine for {job.profile!r} could not start: {exc}",
                 )
             else:
-                run_job(job, store=store, blobs=blobs, engine=engine, settings=config.run)
+                run_job(
+                    job,
+                    store=store,
+                    blobs=blobs,
+                    engine=engine,
+                    settings=config.run,
+                    moderator=moderator,
+                )
         conn.send(("done", job_id))

@@ -334,3 +334,17 @@ def _to_rgb(
         # The tag gives the counter-clockwise turn that makes the picture upright, as rot90 does.
         pixels = np.rot90(pixels, turns)
     return np.ascontiguousarray(pixels)
+
+
+def sample_frames(path: Path, count: int) -> list[Frame]:
+    """`count` frames spread evenly over a video (first and last included), in one pass."""
+    total = probe_video(path).frame_count
+    if total <= 0 or count <= 0:
+        return []
+    step = (total - 1) / (count - 1) if count > 1 else 0.0
+    wanted = {round(i * step) for i in range(count)}
+    frames: list[Frame] = []
+    for index, frame in enumerate(iter_frames(path, limit=max(wanted) + 1)):
+        if index in wanted:
+            frames.append(frame)
+    return frames

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
 from reelbox.jobs.models import Character, Generation, Job, JobEvent
-from reelbox.jobs.status import JobStatus, check_transition
+from reelbox.jobs.status import FailureCode, JobStatus, check_transition
 from reelbox.store.database import WRITE_OPTION
+from reelbox.store.moderation_log import NewModerationEvent, insert_event
 from reelbox.store.outbox import enqueue_job_event
 from reelbox.store.rows import (
     NewGeneration,
@@ -439,6 +440,46 @@ class Store:
                 data={"code": code, "message": message},
                 now=now,
             )
+
+    def fail_moderated(
+        self,
+        job_id: str,
+        *,
+        attempt: int,
+        message: str,
+        stage: str,
+        event: NewModerationEvent,
+    ) -> bool:
+        """Fail a running job that moderation blocked, and audit the block, in one transaction.
+
+        `stage` (`input_moderation` or `output_moderation`) is kept in the job's `extra` for
+        the Azure dialect's `failure_reason`.
+        """
+        now = self.now()
+        code = FailureCode.MODERATION_BLOCKED.value
+        with self._writer.begin() as conn:
+            extra = conn.execute(select(jobs.c.extra).where(jobs.c.id == job_id)).scalar()
+            failed = self._transition(
+                conn,
+                job_id,
+                target=JobStatus.FAILED,
+                values={
+                    "error_code": code,
+                    "error_message": message,
+                    "completed_at": now,
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                    "extra": {**(extra or {}), "moderation_stage": stage},
+                },
+                attempt=attempt,
+                expected=[JobStatus.IN_PROGRESS],
+                event="job.failed",
+                data={"code": code, "message": message},
+                now=now,
+            )
+            if failed:
+                insert_event(conn, event, now=now)
+            return failed
 
     def requeue_or_fail(self, job_id: str, *, attempt: int, reason: str) -> JobStatus | None:
         """A run was lost (worker died, lease expired): retry while attempts remain."""

@@ -173,3 +173,24 @@ webhook_attempts = Table(
     Column("response_body", Text, nullable=True),
     Index("ix_webhook_attempts_delivery", "delivery_id", "id"),
 )
+
+# The moderation audit log: one row per block (or unchecked pass), never the content itself.
+moderation_events = Table(
+    "moderation_events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("project", String(128), nullable=False),
+    Column("checkpoint", String(16), nullable=False),
+    Column("subject", String(32), nullable=False),
+    Column("policy", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("categories", Text, nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("input_sha256", String(64), nullable=False),
+    Column("job_id", String(64), nullable=True),
+    Column("dialect", String(16), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Index("ix_moderation_events_created", "created_at"),
+    Index("ix_moderation_events_project_created", "project", "created_at"),
+)
