@@ -13,6 +13,10 @@ per job (a "[fail:KIND]" tag in the prompt):
             blocks are released before the error propagates
 
 each when `fail_at` (fraction of the frames, default 0.5) of the clip has been produced.
+
+Like an engine with weights, it has a `warm_up()` that workers call when they start: it sleeps
+`warm_up_delay` seconds (default 0) once. With `warm = false` workers skip it and the first
+`generate` pays the delay instead (a profile that loads lazily).
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ FAILURES: Final = ("raise", "exit", "hang", "memory")
 EXIT_CODE: Final = 3
 SAMPLE_RATE: Final = 48_000
 _BLOCK = 64 * 1024 * 1024
-_OPTIONS: Final = frozenset({"fps", "audio", "frame_delay", "fail", "fail_at"})
+_OPTIONS: Final = frozenset(
+    {"fps", "audio", "frame_delay", "fail", "fail_at", "warm_up_delay", "warm"}
+)
 _TRIGGER = re.compile(r"\[fail:(raise|exit|hang|memory)\]")
 _INDEX_CELLS = 16
 
@@ -78,11 +84,32 @@ class FakeEngine:
             or not (0.0 <= fail_at <= 1.0)
         ):
             raise ValueError(f"fake engine option fail_at must be within 0..1, got {fail_at!r}")
+        warm_up_delay = options.get("warm_up_delay", 0.0)
+        if (
+            isinstance(warm_up_delay, bool)
+            or not isinstance(warm_up_delay, int | float)
+            or warm_up_delay < 0
+        ):
+            raise ValueError(
+                f"fake engine option warm_up_delay must be >= 0, got {warm_up_delay!r}"
+            )
+        warm = options.get("warm", True)
+        if not isinstance(warm, bool):
+            raise ValueError(f"fake engine option warm must be true or false, got {warm!r}")
         self.fps: int = fps
         self.audio: bool = audio
         self.frame_delay = float(delay)
         self.fail: str | None = fail
         self.fail_at = float(fail_at)
+        self.warm_up_delay = float(warm_up_delay)
+        self.warm_at_start: bool = warm
+        self.warmed = False  # warm_up() has run
+
+    def warm_up(self) -> None:
+        """Stand-in for loading weights: sleep `warm_up_delay` seconds, once."""
+        if not self.warmed:
+            time.sleep(self.warm_up_delay)
+            self.warmed = True
 
     def capabilities(self) -> Capabilities:
         return Capabilities(
@@ -103,6 +130,7 @@ class FakeEngine:
         on_progress: ProgressCallback,
         should_cancel: CancelCheck,
     ) -> GenerationResult:
+        self.warm_up()  # a lazily loading profile loads on its first job
         trigger = _TRIGGER.search(spec.prompt)
         fail = trigger.group(1) if trigger else self.fail
         count = spec.frame_count

@@ -3,6 +3,10 @@
 The parent (the API server's scheduler thread) hands claimed jobs to idle workers over pipes and
 watches them: a worker that dies has its job re-queued (or failed once attempts run out) and is
 replaced; a job that runs past the time limit has its worker killed and fails with `timeout`.
+
+A worker takes jobs only once it has said it is ready (its engines loaded their weights), so
+the time a worker spends warming up (at start, or after it was replaced) is never counted
+against a job: jobs wait in the queue meanwhile, and a job's clock starts when it is sent.
 """
 
 from __future__ import annotations
@@ -28,8 +32,15 @@ log = logging.getLogger(__name__)
 class _Slot:
     process: BaseProcess
     conn: Connection
+    spawned: float
+    ready: bool = False  # the worker said ("ready",): its engines are warm
     job: Job | None = None
-    started: float = 0.0
+    started: float = 0.0  # when `job` was sent: its clock for the time limit
+    slow_warning: bool = False
+
+    @property
+    def idle(self) -> bool:
+        return self.ready and self.job is None and self.process.is_alive()
 
 
 class LocalExecutor:
@@ -53,19 +64,20 @@ class LocalExecutor:
         )
         process.start()
         child.close()
-        return _Slot(process=process, conn=parent)
+        return _Slot(process=process, conn=parent, spawned=time.monotonic())
 
     def start(self) -> None:
         self._slots = [self._spawn() for _ in range(self._size)]
 
     def free_slots(self) -> int:
-        return sum(1 for s in self._slots if s.job is None and s.process.is_alive())
+        """Workers that are warm and idle (a warming worker is not a free slot yet)."""
+        return sum(1 for s in self._slots if s.idle)
 
     def running(self) -> set[str]:
         return {s.job.id for s in self._slots if s.job is not None}
 
     def submit(self, job: Job) -> None:
-        slot = next(s for s in self._slots if s.job is None and s.process.is_alive())
+        slot = next(s for s in self._slots if s.idle)
         slot.job = job
         slot.started = time.monotonic()
         slot.conn.send(("run", job.id, job.attempt))
@@ -74,8 +86,7 @@ class LocalExecutor:
         for i, slot in enumerate(self._slots):
             try:
                 while slot.conn.poll():
-                    slot.conn.recv()
-                    slot.job = None
+                    self._received(slot, slot.conn.recv())
             except (EOFError, OSError):
                 pass
             job = slot.job
@@ -97,6 +108,27 @@ class LocalExecutor:
                     message=f"The job did not finish within {self.job_timeout:g} seconds.",
                 )
                 self._replace(i)
+            else:
+                self._warn_if_slow(slot)
+
+    def _received(self, slot: _Slot, message: tuple[str, ...]) -> None:
+        if message[0] == "ready":
+            slot.ready = True
+            log.info("worker %s ready in %.1f s", slot.process.pid, time.monotonic() - slot.spawned)
+        elif message[0] == "done" and slot.job is not None and message[1] == slot.job.id:
+            slot.job = None
+
+    def _warn_if_slow(self, slot: _Slot) -> None:
+        """A worker still warming after a job's time limit is worth a line in the log."""
+        if slot.ready or slot.slow_warning:
+            return
+        if time.monotonic() - slot.spawned > self.job_timeout:
+            slot.slow_warning = True
+            log.warning(
+                "worker %s is still loading its engines after %.0f s; jobs wait for it",
+                slot.process.pid,
+                self.job_timeout,
+            )
 
     def _replace(self, index: int) -> None:
         self._slots[index].conn.close()

@@ -3,193 +3,31 @@
 Each builder makes a family's components with small configs (after diffusers' own pipeline
 tests), a word-level tokenizer written here (nothing comes from a model hub), and saves the
 pipeline with `save_pretrained`, so tests load it back through the engine's production path.
+Wan and LTX builders live in `tiny_wan.py` and `tiny_ltx.py`; CogVideoX, HunyuanVideo 1.5 and
+Stable Audio Open are here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-# The prompts tests use; any other word is <unk>.
-WORDS = ("a", "the", "red", "blue", "cat", "dog", "car", "bird", "city", "night", "sea", "runs")
-
-
-def tokenizer() -> Any:
-    """A word-level tokenizer with T5's special tokens (pad 0, eos 1, unk 2)."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2, **{w: i + 3 for i, w in enumerate(WORDS)}}
-    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    core.pre_tokenizer = pre_tokenizers.Whitespace()
-    return PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        pad_token="<pad>",
-        eos_token="</s>",
-        unk_token="<unk>",
-        model_max_length=256,
-    )
-
-
-def t5_encoder(kind: str = "t5") -> Any:
-    from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
-
-    settings = dict(
-        vocab_size=64,
-        d_model=32,
-        d_kv=8,
-        d_ff=37,
-        num_layers=2,
-        num_heads=4,
-        relative_attention_num_buckets=8,
-    )
-    if kind == "umt5":
-        return UMT5EncoderModel(UMT5Config(**settings))
-    return T5EncoderModel(T5Config(**settings))
-
-
-def _wan_vae() -> Any:
-    from diffusers import AutoencoderKLWan
-
-    return AutoencoderKLWan(
-        base_dim=3,
-        z_dim=16,
-        dim_mult=[1, 1, 1, 1],
-        num_res_blocks=1,
-        temperal_downsample=[False, True, True],
-    )
-
-
-def _wan_transformer(cls_name: str = "WanTransformer3DModel", **extra: Any) -> Any:
-    import diffusers
-
-    settings: dict[str, Any] = dict(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=12,
-        in_channels=16,
-        out_channels=16,
-        text_dim=32,
-        freq_dim=256,
-        ffn_dim=32,
-        num_layers=2,
-        cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32,
-    )
-    settings.update(extra)
-    return getattr(diffusers, cls_name)(**settings)
-
-
-def build_wan_t2v(path: Path) -> None:
-    import torch
-    from diffusers import FlowMatchEulerDiscreteScheduler, WanPipeline
-
-    torch.manual_seed(0)
-    WanPipeline(
-        tokenizer=tokenizer(),
-        text_encoder=t5_encoder("umt5"),
-        vae=_wan_vae(),
-        transformer=_wan_transformer(),
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
-    ).save_pretrained(path)
-
-
-def build_wan_i2v(path: Path) -> None:
-    import torch
-    from diffusers import FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline
-    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
-
-    torch.manual_seed(0)
-    image_encoder = CLIPVisionModel(
-        CLIPVisionConfig(
-            hidden_size=4,
-            projection_dim=4,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            image_size=32,
-            intermediate_size=16,
-            patch_size=1,
-        )
-    )
-    WanImageToVideoPipeline(
-        tokenizer=tokenizer(),
-        text_encoder=t5_encoder("umt5"),
-        vae=_wan_vae(),
-        transformer=_wan_transformer(in_channels=36, image_dim=4),
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
-        image_encoder=image_encoder,
-        image_processor=CLIPImageProcessor(crop_size=32, size=32),
-    ).save_pretrained(path)
-
-
-def build_wan_vace(path: Path) -> None:
-    import torch
-    from diffusers import FlowMatchEulerDiscreteScheduler, WanVACEPipeline
-
-    torch.manual_seed(0)
-    WanVACEPipeline(
-        tokenizer=tokenizer(),
-        text_encoder=t5_encoder("umt5"),
-        vae=_wan_vae(),
-        transformer=_wan_transformer(
-            "WanVACETransformer3DModel", num_layers=3, vace_layers=[0, 2], vace_in_channels=96
-        ),
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
-    ).save_pretrained(path)
-
-
-def build_ltx(path: Path) -> None:
-    import torch
-    from diffusers import (
-        AutoencoderKLLTXVideo,
-        FlowMatchEulerDiscreteScheduler,
-        LTXPipeline,
-        LTXVideoTransformer3DModel,
-    )
-
-    torch.manual_seed(0)
-    vae = AutoencoderKLLTXVideo(
-        in_channels=3,
-        out_channels=3,
-        latent_channels=8,
-        block_out_channels=(8, 8, 8, 8),
-        decoder_block_out_channels=(8, 8, 8, 8),
-        layers_per_block=(1, 1, 1, 1, 1),
-        decoder_layers_per_block=(1, 1, 1, 1, 1),
-        spatio_temporal_scaling=(True, True, False, False),
-        decoder_spatio_temporal_scaling=(True, True, False, False),
-        decoder_inject_noise=(False, False, False, False, False),
-        upsample_residual=(False, False, False, False),
-        upsample_factor=(1, 1, 1, 1),
-        timestep_conditioning=False,
-        patch_size=1,
-        patch_size_t=1,
-        encoder_causal=True,
-        decoder_causal=False,
-    )
-    transformer = LTXVideoTransformer3DModel(
-        in_channels=8,
-        out_channels=8,
-        patch_size=1,
-        patch_size_t=1,
-        num_attention_heads=4,
-        attention_head_dim=8,
-        cross_attention_dim=32,
-        num_layers=1,
-        caption_channels=32,
-    )
-    LTXPipeline(
-        scheduler=FlowMatchEulerDiscreteScheduler(),
-        vae=vae,
-        text_encoder=t5_encoder(),
-        tokenizer=tokenizer(),
-        transformer=transformer,
-    ).save_pretrained(path)
+from engines.diffusers.tiny_ltx import build_ltx, build_ltx2
+from engines.diffusers.tiny_text import t5_encoder, tokenizer
+from engines.diffusers.tiny_wan import (
+    build_wan22_i2v_a14b,
+    build_wan22_t2v_a14b,
+    build_wan22_ti2v,
+    build_wan_i2v,
+    build_wan_t2v,
+    build_wan_vace,
+)
+from reelbox.blobs.local import LocalBlobStore
+from reelbox.engines.diffusers import DiffusersEngine
 
 
 def _cog_vae() -> Any:
@@ -254,135 +92,6 @@ def build_cogvideox_i2v(path: Path) -> None:
         vae=_cog_vae(),
         transformer=_cog_transformer(8),
         scheduler=CogVideoXDDIMScheduler(),
-    ).save_pretrained(path)
-
-
-def build_ltx2(path: Path) -> None:
-    import torch
-    from diffusers import (
-        AutoencoderKLLTX2Audio,
-        AutoencoderKLLTX2Video,
-        FlowMatchEulerDiscreteScheduler,
-        LTX2Pipeline,
-        LTX2VideoTransformer3DModel,
-    )
-    from diffusers.pipelines.ltx2 import LTX2TextConnectors
-    from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
-    from transformers import (
-        Gemma3Config,
-        Gemma3ForConditionalGeneration,
-        Gemma3TextConfig,
-        SiglipVisionConfig,
-    )
-
-    torch.manual_seed(0)
-    text = Gemma3TextConfig(
-        vocab_size=64,
-        hidden_size=32,
-        intermediate_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=1,
-        head_dim=8,
-        sliding_window=64,
-    )
-    vision = SiglipVisionConfig(
-        hidden_size=8,
-        intermediate_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        image_size=14,
-        patch_size=7,
-    )
-    text_encoder = Gemma3ForConditionalGeneration(
-        Gemma3Config(
-            text_config=text.to_dict(), vision_config=vision.to_dict(), mm_tokens_per_image=4
-        )
-    )
-    transformer = LTX2VideoTransformer3DModel(
-        in_channels=4,
-        out_channels=4,
-        patch_size=1,
-        patch_size_t=1,
-        num_attention_heads=2,
-        attention_head_dim=8,
-        cross_attention_dim=16,
-        audio_in_channels=4,
-        audio_out_channels=4,
-        audio_num_attention_heads=2,
-        audio_attention_head_dim=4,
-        audio_cross_attention_dim=8,
-        num_layers=2,
-        qk_norm="rms_norm_across_heads",
-        caption_channels=32,
-        rope_double_precision=False,
-        rope_type="split",
-    )
-    connectors = LTX2TextConnectors(
-        caption_channels=32,
-        text_proj_in_factor=3,
-        video_connector_num_attention_heads=4,
-        video_connector_attention_head_dim=8,
-        video_connector_num_layers=1,
-        video_connector_num_learnable_registers=None,
-        audio_connector_num_attention_heads=4,
-        audio_connector_attention_head_dim=8,
-        audio_connector_num_layers=1,
-        audio_connector_num_learnable_registers=None,
-        connector_rope_base_seq_len=32,
-        rope_double_precision=False,
-        rope_type="split",
-    )
-    # 4x in space and time both ways (the stride the pipeline reads from the config).
-    vae = AutoencoderKLLTX2Video(
-        in_channels=3,
-        out_channels=3,
-        latent_channels=4,
-        block_out_channels=(8, 8),
-        decoder_block_out_channels=(8, 8),
-        layers_per_block=(1, 1, 1),
-        decoder_layers_per_block=(1, 1, 1),
-        spatio_temporal_scaling=(True, True),
-        decoder_spatio_temporal_scaling=(True, True),
-        decoder_inject_noise=(False, False, False),
-        downsample_type=("spatiotemporal", "spatiotemporal"),
-        upsample_type=("spatiotemporal", "spatiotemporal"),
-        upsample_residual=(False, False),
-        upsample_factor=(1, 1),
-        timestep_conditioning=False,
-        patch_size=1,
-        patch_size_t=1,
-        encoder_causal=True,
-        decoder_causal=False,
-    )
-    audio_vae = AutoencoderKLLTX2Audio(
-        base_channels=4,
-        output_channels=2,
-        ch_mult=(1,),
-        num_res_blocks=1,
-        resolution=32,
-        latent_channels=2,
-        mel_bins=8,
-    )
-    vocoder = LTX2Vocoder(
-        in_channels=16,
-        hidden_channels=32,
-        out_channels=2,
-        upsample_kernel_sizes=[4, 4],
-        upsample_factors=[2, 2],
-        resnet_kernel_sizes=[3],
-        resnet_dilations=[[1, 3, 5]],
-        output_sampling_rate=16000,
-    )
-    LTX2Pipeline(
-        scheduler=FlowMatchEulerDiscreteScheduler(),
-        vae=vae,
-        audio_vae=audio_vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer(),
-        connectors=connectors,
-        transformer=transformer,
-        vocoder=vocoder,
     ).save_pretrained(path)
 
 
@@ -476,7 +185,7 @@ def build_stable_audio(path: Path) -> None:
     import torch
     from diffusers import (
         AutoencoderOobleck,
-        EDMDPMSolverMultistepScheduler,
+        CosineDPMSolverMultistepScheduler,
         StableAudioDiTModel,
         StableAudioPipeline,
         StableAudioProjectionModel,
@@ -496,8 +205,13 @@ def build_stable_audio(path: Path) -> None:
             global_states_input_dim=8,
             cross_attention_input_dim=4,
         ),
-        # The published checkpoint's CosineDPMSolverMultistepScheduler needs torchsde.
-        scheduler=EDMDPMSolverMultistepScheduler(solver_order=2, prediction_type="v_prediction"),
+        # The published checkpoint's scheduler (its SDE noise needs torchsde).
+        scheduler=CosineDPMSolverMultistepScheduler(
+            solver_order=2,
+            prediction_type="v_prediction",
+            sigma_data=1.0,
+            sigma_schedule="exponential",
+        ),
         vae=AutoencoderOobleck(
             encoder_hidden_size=6,
             downsampling_ratios=[1, 2],
@@ -515,10 +229,15 @@ def build_stable_audio(path: Path) -> None:
     ).save_pretrained(path)
 
 
+TinyWeights = Callable[[str], Path]
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "wan2.1-t2v": build_wan_t2v,
     "wan2.1-i2v": build_wan_i2v,
     "wan2.1-vace": build_wan_vace,
+    "wan2.2-ti2v-5b": build_wan22_ti2v,
+    "wan2.2-t2v-a14b": build_wan22_t2v_a14b,
+    "wan2.2-i2v-a14b": build_wan22_i2v_a14b,
     "ltx-video": build_ltx,
     "cogvideox": build_cogvideox,
     "cogvideox-i2v": build_cogvideox_i2v,
@@ -530,7 +249,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.fixture(scope="session")
-def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> TinyWeights:
     """`tiny_weights(family)`: the folder of that family's tiny checkpoint, built once."""
     pytest.importorskip("torch")
     pytest.importorskip("diffusers")
@@ -544,3 +263,32 @@ def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pa
         return built[family]
 
     return get
+
+
+@pytest.fixture(scope="module")
+def engines(tiny_weights: TinyWeights) -> Iterator[Callable[..., DiffusersEngine]]:
+    """`engines(family, **options)`: a CPU profile of the tiny checkpoint, kept warm per module."""
+    made: dict[str, DiffusersEngine] = {}
+
+    def get(family: str, **options: Any) -> DiffusersEngine:
+        key = f"{family}{sorted(options.items())}"
+        if key not in made:
+            made[key] = DiffusersEngine(
+                {
+                    "family": family,
+                    "path": str(tiny_weights(family)),
+                    "device": "cpu",
+                    "dtype": "float32",
+                    "resolutions": ["64x32", "32x64"],
+                    "steps": 2,
+                    **options,
+                }
+            )
+        return made[key]
+
+    yield get
+
+
+@pytest.fixture
+def blobs(tmp_path: Path) -> LocalBlobStore:
+    return LocalBlobStore(tmp_path / "blobs")

@@ -14,13 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from engines.diffusers.making import check_mp4, make_spec, produce_one, put_reference, rgba_png
 from reelbox.blobs.local import LocalBlobStore
 from reelbox.engines.base import EngineError, GenerationCancelled, GenerationInputs
 from reelbox.engines.diffusers import DiffusersEngine
-from reelbox.executors.pipeline import Output, produce
-from reelbox.jobs.spec import CharacterRef, GenerationSpec, Mode
-from reelbox.media.images import encode_png
-from support.media import probe_mp4
+from reelbox.jobs.spec import CharacterRef, Mode
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
@@ -28,92 +26,14 @@ pytest.importorskip("diffusers")
 TinyWeights = Callable[[str], Path]
 
 
-@pytest.fixture(scope="module")
-def engines(tiny_weights: TinyWeights) -> Iterator[Callable[..., DiffusersEngine]]:
-    """`engines(family, **options)`: a CPU profile of the tiny checkpoint, kept warm per module."""
-    made: dict[str, DiffusersEngine] = {}
-
-    def get(family: str, **options: Any) -> DiffusersEngine:
-        key = f"{family}{sorted(options.items())}"
-        if key not in made:
-            made[key] = DiffusersEngine(
-                {
-                    "family": family,
-                    "path": str(tiny_weights(family)),
-                    "device": "cpu",
-                    "dtype": "float32",
-                    "resolutions": ["64x32", "32x64"],
-                    "steps": 2,
-                    **options,
-                }
-            )
-        return made[key]
-
-    yield get
-
-
-@pytest.fixture
-def blobs(tmp_path: Path) -> LocalBlobStore:
-    return LocalBlobStore(tmp_path / "blobs")
-
-
-def _spec(engine: DiffusersEngine, mode: Mode = Mode.TEXT, **values: Any) -> GenerationSpec:
-    fields: dict[str, Any] = {
-        "mode": mode,
-        "prompt": "a red car in the city at night",
-        "width": 64,
-        "height": 32,
-        "seconds": 1.0,
-        "seed": 7,
-        "profile": "tiny",
-        "fps": engine.capabilities().fps,
-        **values,
-    }
-    return GenerationSpec(**fields)
-
-
-def _make(
-    engine: DiffusersEngine, blobs: LocalBlobStore, spec: GenerationSpec
-) -> tuple[Output, list[float]]:
-    progress: list[float] = []
-    (output,) = produce(
-        spec,
-        engine=engine,
-        blobs=blobs,
-        key_prefix=lambda i: f"videos/{spec.mode.value}-{spec.seed}/{i}",
-        on_progress=progress.append,
-        should_cancel=lambda: False,
-    )
-    assert progress == sorted(progress) and progress[-1] >= 0.99
-    return output, progress
-
-
-def _check(
-    blobs: LocalBlobStore, output: Output, *, size: tuple[int, int], frames: int, audio: bool
-) -> None:
-    facts = probe_mp4(blobs.local_path(output.video_key))
-    assert (facts.width, facts.height, facts.frames) == (*size, frames)
-    assert (facts.audio_codec is not None) == audio
-    if audio:
-        assert facts.audio_duration is not None
-        assert abs(facts.audio_duration - facts.duration) < 0.05
-
-
-def _reference(blobs: LocalBlobStore, size: tuple[int, int]) -> str:
-    image = np.zeros((size[1], size[0], 3), dtype=np.uint8)
-    image[:, : size[0] // 2] = (250, 40, 40)
-    blobs.put_bytes("uploads/reference.png", encode_png(image))
-    return "uploads/reference.png"
-
-
 def test_wan_text_to_video_at_a_resampled_size(engines: Any, blobs: LocalBlobStore) -> None:
     engine = engines("wan2.1-t2v")
-    output, _ = _make(engine, blobs, _spec(engine, width=96, height=56))
-    _check(blobs, output, size=(96, 56), frames=16, audio=False)
+    output, _ = produce_one(engine, blobs, make_spec(engine, width=96, height=56))
+    check_mp4(blobs, output, size=(96, 56), frames=16, audio=False)
     assert output.plan["render_size"] == "64x32"
     assert output.plan["calls"] == [{"frames": 17, "skip": 0, "keep": 16, "start": 0}]
-    portrait, _ = _make(engine, blobs, _spec(engine, width=32, height=64, seconds=2.0))
-    _check(blobs, portrait, size=(32, 64), frames=32, audio=False)
+    portrait, _ = produce_one(engine, blobs, make_spec(engine, width=32, height=64, seconds=2.0))
+    check_mp4(blobs, portrait, size=(32, 64), frames=32, audio=False)
     assert portrait.plan["render_size"] == "32x64"
 
 
@@ -122,7 +42,7 @@ def test_seeds_are_honoured(engines: Any) -> None:
 
     def frames(seed: int) -> np.ndarray:
         result = engine.generate(
-            _spec(engine, seed=seed),
+            make_spec(engine, seed=seed),
             GenerationInputs(),
             on_progress=lambda _: None,
             should_cancel=lambda: False,
@@ -136,21 +56,23 @@ def test_seeds_are_honoured(engines: Any) -> None:
 
 def test_wan_remix_remakes_the_source_video(engines: Any, blobs: LocalBlobStore) -> None:
     engine = engines("wan2.1-t2v")
-    source, _ = _make(engine, blobs, _spec(engine, seconds=2.0))
-    remix, _ = _make(
+    source, _ = produce_one(engine, blobs, make_spec(engine, seconds=2.0))
+    remix, _ = produce_one(
         engine,
         blobs,
-        _spec(engine, Mode.REMIX, seconds=2.0, source_video_key=source.video_key, seed=8),
+        make_spec(engine, Mode.REMIX, seconds=2.0, source_video_key=source.video_key, seed=8),
     )
-    _check(blobs, remix, size=(64, 32), frames=32, audio=False)
+    check_mp4(blobs, remix, size=(64, 32), frames=32, audio=False)
     assert remix.plan["pipeline"] == "WanVideoToVideoPipeline"
 
 
 def test_wan_image_to_video_in_segments(engines: Any, blobs: LocalBlobStore) -> None:
     engine = engines("wan2.1-i2v")
-    spec = _spec(engine, Mode.IMAGE, seconds=6.0, input_image_key=_reference(blobs, (64, 32)))
-    output, _ = _make(engine, blobs, spec)
-    _check(blobs, output, size=(64, 32), frames=96, audio=False)
+    spec = make_spec(
+        engine, Mode.IMAGE, seconds=6.0, input_image_key=put_reference(blobs, (64, 32))
+    )
+    output, _ = produce_one(engine, blobs, spec)
+    check_mp4(blobs, output, size=(64, 32), frames=96, audio=False)
     assert [(c["frames"], c["skip"], c["keep"]) for c in output.plan["calls"]] == [
         (81, 0, 81),
         (17, 1, 15),
@@ -159,11 +81,11 @@ def test_wan_image_to_video_in_segments(engines: Any, blobs: LocalBlobStore) -> 
 
 def test_wan_image_to_video_extends_a_video(engines: Any, blobs: LocalBlobStore) -> None:
     text = engines("wan2.1-t2v")
-    source, _ = _make(text, blobs, _spec(text))
+    source, _ = produce_one(text, blobs, make_spec(text))
     engine = engines("wan2.1-i2v")
-    spec = _spec(engine, Mode.EXTEND, seconds=1.0, source_video_key=source.video_key)
-    output, _ = _make(engine, blobs, spec)
-    _check(blobs, output, size=(64, 32), frames=32, audio=False)  # the source, then 1 s more
+    spec = make_spec(engine, Mode.EXTEND, seconds=1.0, source_video_key=source.video_key)
+    output, _ = produce_one(engine, blobs, spec)
+    check_mp4(blobs, output, size=(64, 32), frames=32, audio=False)  # the source, then 1 s more
     assert output.plan["calls"] == [{"frames": 17, "skip": 1, "keep": 16, "start": 0}]
 
 
@@ -171,70 +93,70 @@ def test_vace_places_characters_and_continues_a_video(engines: Any, blobs: Local
     engine = engines("wan2.1-vace")
     cutout = np.zeros((24, 16, 4), dtype=np.uint8)
     cutout[4:20, 4:12] = (30, 200, 30, 255)
-    blobs.put_bytes("characters/char_1/cutout.png", _rgba_png(cutout))
+    blobs.put_bytes("characters/char_1/cutout.png", rgba_png(cutout))
     character = CharacterRef(id="char_1", name="Gus", image_key="characters/char_1/cutout.png")
-    output, _ = _make(engine, blobs, _spec(engine, characters=(character,)))
-    _check(blobs, output, size=(64, 32), frames=16, audio=False)
-    extended, _ = _make(
-        engine, blobs, _spec(engine, Mode.EXTEND, source_video_key=output.video_key, seed=9)
+    output, _ = produce_one(engine, blobs, make_spec(engine, characters=(character,)))
+    check_mp4(blobs, output, size=(64, 32), frames=16, audio=False)
+    extended, _ = produce_one(
+        engine, blobs, make_spec(engine, Mode.EXTEND, source_video_key=output.video_key, seed=9)
     )
-    _check(blobs, extended, size=(64, 32), frames=32, audio=False)
+    check_mp4(blobs, extended, size=(64, 32), frames=32, audio=False)
     assert extended.plan["calls"][0]["skip"] == 9
 
 
 def test_ltx_video_text_image_and_extension(engines: Any, blobs: LocalBlobStore) -> None:
     engine = engines("ltx-video")
-    text, _ = _make(engine, blobs, _spec(engine))
-    _check(blobs, text, size=(64, 32), frames=24, audio=False)
-    reference = _reference(blobs, (64, 32))
-    image, _ = _make(engine, blobs, _spec(engine, Mode.IMAGE, input_image_key=reference))
+    text, _ = produce_one(engine, blobs, make_spec(engine))
+    check_mp4(blobs, text, size=(64, 32), frames=24, audio=False)
+    reference = put_reference(blobs, (64, 32))
+    image, _ = produce_one(engine, blobs, make_spec(engine, Mode.IMAGE, input_image_key=reference))
     assert image.plan["pipeline"] == "LTXImageToVideoPipeline"
-    _check(blobs, image, size=(64, 32), frames=24, audio=False)
-    extended, _ = _make(
-        engine, blobs, _spec(engine, Mode.EXTEND, source_video_key=text.video_key, seed=2)
+    check_mp4(blobs, image, size=(64, 32), frames=24, audio=False)
+    extended, _ = produce_one(
+        engine, blobs, make_spec(engine, Mode.EXTEND, source_video_key=text.video_key, seed=2)
     )
     assert extended.plan["pipeline"] == "LTXConditionPipeline"
-    _check(blobs, extended, size=(64, 32), frames=48, audio=False)
+    check_mp4(blobs, extended, size=(64, 32), frames=48, audio=False)
 
 
 def test_cogvideox_text_and_image(engines: Any, blobs: LocalBlobStore) -> None:
     engine = engines("cogvideox")
-    text, _ = _make(engine, blobs, _spec(engine, seconds=2.0))
-    _check(blobs, text, size=(64, 32), frames=16, audio=False)
+    text, _ = produce_one(engine, blobs, make_spec(engine, seconds=2.0))
+    check_mp4(blobs, text, size=(64, 32), frames=16, audio=False)
     i2v = engines("cogvideox-i2v")
-    spec = _spec(i2v, Mode.IMAGE, seconds=7.0, input_image_key=_reference(blobs, (64, 32)))
-    image, _ = _make(i2v, blobs, spec)
-    _check(blobs, image, size=(64, 32), frames=56, audio=False)
+    spec = make_spec(i2v, Mode.IMAGE, seconds=7.0, input_image_key=put_reference(blobs, (64, 32)))
+    image, _ = produce_one(i2v, blobs, spec)
+    check_mp4(blobs, image, size=(64, 32), frames=56, audio=False)
     assert len(image.plan["calls"]) == 2
 
 
 def test_ltx2_makes_its_own_sound(engines: Any, blobs: LocalBlobStore) -> None:
     engine = engines("ltx-2")
     assert engine.capabilities().audio
-    output, _ = _make(engine, blobs, _spec(engine))
-    _check(blobs, output, size=(64, 32), frames=24, audio=True)
-    silent, _ = _make(engine, blobs, _spec(engine, audio=False, seed=3))
-    _check(blobs, silent, size=(64, 32), frames=24, audio=False)
-    spec = _spec(engine, Mode.EXTEND, seconds=1.0, source_video_key=output.video_key, seed=4)
-    extended, _ = _make(engine, blobs, spec)
+    output, _ = produce_one(engine, blobs, make_spec(engine))
+    check_mp4(blobs, output, size=(64, 32), frames=24, audio=True)
+    silent, _ = produce_one(engine, blobs, make_spec(engine, audio=False, seed=3))
+    check_mp4(blobs, silent, size=(64, 32), frames=24, audio=False)
+    spec = make_spec(engine, Mode.EXTEND, seconds=1.0, source_video_key=output.video_key, seed=4)
+    extended, _ = produce_one(engine, blobs, spec)
     assert extended.plan["pipeline"] == "LTX2ConditionPipeline"
-    _check(blobs, extended, size=(64, 32), frames=48, audio=True)
-    spec = _spec(engine, Mode.REMIX, source_video_key=output.video_key, seed=5)
-    remixed, _ = _make(engine, blobs, spec)
-    _check(blobs, remixed, size=(64, 32), frames=24, audio=True)
+    check_mp4(blobs, extended, size=(64, 32), frames=48, audio=True)
+    spec = make_spec(engine, Mode.REMIX, source_video_key=output.video_key, seed=5)
+    remixed, _ = produce_one(engine, blobs, spec)
+    check_mp4(blobs, remixed, size=(64, 32), frames=24, audio=True)
 
 
 def test_hunyuan_text_and_image_follow_the_scheduler(engines: Any, blobs: LocalBlobStore) -> None:
     engine = engines("hunyuanvideo1.5-t2v", steps=4)
-    _make(engine, blobs, _spec(engine, seed=5))  # warm: no load step in the progress
-    output, progress = _make(engine, blobs, _spec(engine))
-    _check(blobs, output, size=(64, 32), frames=24, audio=False)
+    produce_one(engine, blobs, make_spec(engine, seed=5))  # warm: no load step in the progress
+    output, progress = produce_one(engine, blobs, make_spec(engine))
+    check_mp4(blobs, output, size=(64, 32), frames=24, audio=False)
     # Four denoising steps each move the bar before any frame is encoded.
     assert len({round(p, 6) for p in progress if p < 0.85 * 0.9}) >= 4
     i2v = engines("hunyuanvideo1.5-i2v")
-    spec = _spec(i2v, Mode.IMAGE, input_image_key=_reference(blobs, (64, 32)))
-    image, _ = _make(i2v, blobs, spec)
-    _check(blobs, image, size=(64, 32), frames=24, audio=False)
+    spec = make_spec(i2v, Mode.IMAGE, input_image_key=put_reference(blobs, (64, 32)))
+    image, _ = produce_one(i2v, blobs, spec)
+    check_mp4(blobs, image, size=(64, 32), frames=24, audio=False)
 
 
 def test_a_text_to_audio_profile_scores_silent_families(
@@ -243,10 +165,13 @@ def test_a_text_to_audio_profile_scores_silent_families(
     audio = {"family": "stable-audio-open", "path": str(tiny_weights("stable-audio-open"))}
     engine = engines("wan2.1-t2v", audio={**audio, "steps": 2})
     assert engine.capabilities().audio
-    output, _ = _make(engine, blobs, _spec(engine, seconds=2.0))
-    _check(blobs, output, size=(64, 32), frames=32, audio=True)
-    silent, _ = _make(engine, blobs, _spec(engine, audio=False))
-    _check(blobs, silent, size=(64, 32), frames=16, audio=False)
+    output, _ = produce_one(engine, blobs, make_spec(engine, seconds=2.0))
+    check_mp4(blobs, output, size=(64, 32), frames=32, audio=True)
+    # The published checkpoint's scheduler, whose SDE noise comes from torchsde.
+    scheduler = engine._audio._pipe.scheduler  # type: ignore[union-attr]
+    assert type(scheduler).__name__ == "CosineDPMSolverMultistepScheduler"
+    silent, _ = produce_one(engine, blobs, make_spec(engine, audio=False))
+    check_mp4(blobs, silent, size=(64, 32), frames=16, audio=False)
 
 
 def test_cancel_stops_between_denoising_steps(engines: Any) -> None:
@@ -263,7 +188,7 @@ def test_cancel_stops_between_denoising_steps(engines: Any) -> None:
     progress: list[float] = []
     try:
         result = engine.generate(
-            _spec(engine),
+            make_spec(engine),
             GenerationInputs(),
             on_progress=progress.append,
             should_cancel=lambda: len(progress) >= 2,
@@ -316,7 +241,7 @@ def test_weights_that_fail_to_load_fail_the_job(tmp_path: Path) -> None:
     engine = DiffusersEngine({"family": "wan2.1-t2v", "path": str(tmp_path), "device": "cpu"})
     with pytest.raises(EngineError, match=r"cannot load wan2.1-t2v weights from"):
         engine.generate(
-            _spec(engine),
+            make_spec(engine),
             GenerationInputs(),
             on_progress=lambda _: None,
             should_cancel=lambda: False,
@@ -326,22 +251,12 @@ def test_weights_that_fail_to_load_fail_the_job(tmp_path: Path) -> None:
 def _generate(engine: DiffusersEngine, **values: Any) -> Iterator[Any]:
     mode = values.pop("mode", Mode.TEXT)
     result = engine.generate(
-        _spec(engine, mode, **values),
+        make_spec(engine, mode, **values),
         GenerationInputs(),
         on_progress=lambda _: None,
         should_cancel=lambda: False,
     )
     return result.frames
-
-
-def _rgba_png(image: np.ndarray) -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_speed_and_memory_levers_apply_when_set(engines: Any, tmp_path: Path) -> None:
@@ -387,7 +302,10 @@ def test_a_step_distilled_lora_brings_its_steps_and_guidance(
     )
     progress: list[float] = []
     result = engine.generate(
-        _spec(engine), GenerationInputs(), on_progress=progress.append, should_cancel=lambda: False
+        make_spec(engine),
+        GenerationInputs(),
+        on_progress=progress.append,
+        should_cancel=lambda: False,
     )
     assert len(list(result.frames)) == 16
     assert (result.plan["steps"], result.plan["guidance"]) == (3, 1.0)
@@ -402,5 +320,5 @@ def test_on_a_cuda_device(engines: Any, blobs: LocalBlobStore, offload: str | No
     engine = engines(
         "wan2.1-t2v", device="cuda", dtype="bfloat16", vae_dtype="float32", offload=offload
     )
-    output, _ = _make(engine, blobs, _spec(engine, width=1280, height=720))
-    _check(blobs, output, size=(1280, 720), frames=16, audio=False)
+    output, _ = produce_one(engine, blobs, make_spec(engine, width=1280, height=720))
+    check_mp4(blobs, output, size=(1280, 720), frames=16, audio=False)

@@ -32,6 +32,9 @@ def test_defaults_come_from_the_family() -> None:
     assert options.resolutions == ((832, 480), (480, 832))
     assert options.max_seconds == 5.0
     assert options.offload is None and options.cache is None and options.compile is None
+    # Workers load the weights when they start unless the profile says `warm = false`.
+    assert DiffusersEngine(_options()).warm_at_start
+    assert not DiffusersEngine(_options(warm=False)).warm_at_start
 
 
 def test_levers_are_parsed_only_when_set() -> None:
@@ -85,6 +88,7 @@ def test_levers_are_parsed_only_when_set() -> None:
         ({"audio": {"family": "musicgen", "path": "/m"}}, r"audio.family must be one of"),
         ({"audio": {"family": "audioldm2"}}, r"option audio.path is required"),
         ({"dtype": "float16", "device": "cpu"}, r"float16 is not supported on the CPU"),
+        ({"warm": "later"}, r"option warm must be true or false"),
     ],
 )
 def test_bad_options_are_refused_with_the_option_named(extra: dict[str, Any], message: str) -> None:

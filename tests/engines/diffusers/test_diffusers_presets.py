@@ -18,12 +18,12 @@ from reelbox.jobs.spec import Mode
 TRUTHS = {
     "wan2.1-t2v": ("edit remix text", 16, 4, 81, 50, 5.0, False, False, False),
     "wan2.1-i2v": ("extend image", 16, 4, 81, 50, 5.0, False, True, False),
-    "wan2.1-vace": ("edit extend image remix text", 16, 4, 81, 50, 5.0, False, True, True),
+    "wan2.1-vace": ("edit extend image inpaint remix text", 16, 4, 81, 50, 5.0, False, True, True),
     "wan2.2-ti2v-5b": ("extend image text", 24, 4, 121, 50, 5.0, False, True, False),
     "wan2.2-t2v-a14b": ("text", 16, 4, 81, 40, 4.0, False, False, False),
     "wan2.2-i2v-a14b": ("extend image", 16, 4, 81, 40, 3.5, False, True, False),
-    "ltx-video": ("edit extend image remix text", 24, 8, 161, 50, 3.0, False, True, False),
-    "ltx-2": ("edit extend image remix text", 24, 8, 121, 30, 3.0, True, True, False),
+    "ltx-video": ("edit extend image inpaint remix text", 24, 8, 161, 50, 3.0, False, True, False),
+    "ltx-2": ("edit extend image inpaint remix text", 24, 8, 121, 30, 3.0, True, True, False),
     "hunyuanvideo1.5-t2v": ("text", 24, 4, 121, 50, 6.0, False, False, False),
     "hunyuanvideo1.5-i2v": ("extend image", 24, 4, 121, 50, 6.0, False, True, False),
     "cogvideox": ("edit remix text", 8, 4, 49, 50, 6.0, False, False, False),
@@ -65,8 +65,13 @@ def test_family_is_self_consistent(name: str) -> None:
     for sizes in family.resolutions.values():
         for width, height in sizes:
             assert width % family.multiple == 0 and height % family.multiple == 0, (width, height)
-    # Extending needs a way to continue from frames; characters need reference images.
+    # Extending needs a way to continue from frames; characters need reference images;
+    # inpainting needs frames placed at any index (VACE masks, LTX conditions).
     assert (Mode.EXTEND in family.modes) <= (family.continuation is not None)
+    placing = (Conditioning.VACE, Conditioning.LTX_CONDITIONS)
+    assert (Mode.INPAINT in family.modes) == any(
+        u.conditioning in placing for u in family.uses.values()
+    )
     assert family.characters == any(
         u.conditioning is Conditioning.VACE for u in family.uses.values()
     )

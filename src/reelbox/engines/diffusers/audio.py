@@ -9,6 +9,7 @@ predate the interrupt flag, so cancellation is raised from their per-step callba
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,8 @@ from reelbox.engines.diffusers.options import AudioOptions
 from reelbox.engines.diffusers.progress import StepMonitor
 from reelbox.engines.diffusers.weights import check_weights
 from reelbox.media import audio as audio_ops
+
+_BOUNDS_WARNING = r"Should have t[ab][<>]=t[01] but got"
 
 
 class TextToAudio:
@@ -77,17 +80,21 @@ class TextToAudio:
         for index in range(calls):
             length = min(chunk, seconds - index * chunk)
             generator = torch.Generator(device="cpu").manual_seed(seed + index)
-            output = self._pipe(
-                prompt=prompt,
-                negative_prompt="low quality, distorted",
-                num_inference_steps=self.options.steps,
-                guidance_scale=self.options.guidance,
-                generator=generator,
-                output_type="np",
-                callback=monitor.legacy_callback,
-                callback_steps=1,
-                **{family.length_argument: max(length, 0.1)},
-            )
+            with warnings.catch_warnings():
+                # Stable Audio's scheduler queries torchsde's Brownian tree at its float32
+                # sigma bounds (0.29999998 for 0.3), which torchsde reports on every step.
+                warnings.filterwarnings("ignore", message=_BOUNDS_WARNING, category=UserWarning)
+                output = self._pipe(
+                    prompt=prompt,
+                    negative_prompt="low quality, distorted",
+                    num_inference_steps=self.options.steps,
+                    guidance_scale=self.options.guidance,
+                    generator=generator,
+                    output_type="np",
+                    callback=monitor.legacy_callback,
+                    callback_steps=1,
+                    **{family.length_argument: max(length, 0.1)},
+                )
             piece = to_track(output.audios[0], self._sample_rate())
             track = piece if track is None else audio_ops.concat(track, piece)
         assert track is not None

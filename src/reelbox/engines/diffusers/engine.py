@@ -8,14 +8,14 @@ other pipeline classes of the family share its components.
 
 A request becomes pipeline calls in four steps: its size picks the native resolution to render
 at (sizing), its seconds become frame counts per call (segments), its mode picks the pipeline
-and what each call is conditioned on (conditioning), and every frame made is resampled to the
-requested size on its way to the encoder.
+and what each call is conditioned on (conditioning; for inpainting, the frames placed at indices:
+anchors), and every frame made is resampled to the requested size on its way to the encoder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,13 @@ from reelbox.engines.base import (
     GenerationInputs,
     GenerationResult,
     ProgressCallback,
+)
+from reelbox.engines.diffusers.anchors import (
+    Run,
+    anchor_frames,
+    anchored_indices,
+    call_anchors,
+    call_runs,
 )
 from reelbox.engines.diffusers.audio import TextToAudio, to_track
 from reelbox.engines.diffusers.conditioning import CallInputs, conditioning_arguments
@@ -54,16 +61,20 @@ class _Plan:
     output: Size
     segments: tuple[Segment, ...]
     steps: int
+    runs: tuple[tuple[Run, ...], ...] | None = None  # inpainting: each call's anchored frames
 
     def to_json(self) -> dict[str, Any]:
+        calls: list[dict[str, Any]] = [
+            {"frames": s.frames, "skip": s.skip, "keep": s.keep, "start": s.start}
+            for s in self.segments
+        ]
+        for call, runs in zip(calls, self.runs or (), strict=False):
+            call["anchors"] = [[run.index, run.length] for run in runs]
         return {
             "pipeline": self.use.pipeline,
             "render_size": f"{self.render[0]}x{self.render[1]}",
             "steps": self.steps,
-            "calls": [
-                {"frames": s.frames, "skip": s.skip, "keep": s.keep, "start": s.start}
-                for s in self.segments
-            ],
+            "calls": calls,
         }
 
 
@@ -98,8 +109,13 @@ class DiffusersEngine:
         if self._audio is not None:
             self._audio.check_weights()
 
+    @property
+    def warm_at_start(self) -> bool:
+        """Whether workers call `warm_up()` when they start (the profile's `warm`)."""
+        return self.options.warm
+
     def warm_up(self) -> None:
-        """Load the weights now (a worker calls this when it starts)."""
+        """Load the weights now (a worker calls this when it starts, unless `warm = false`)."""
         self._pipeline(self.options.family.pipeline)
         if self._audio is not None:
             self._audio.load()
@@ -112,7 +128,7 @@ class DiffusersEngine:
         on_progress: ProgressCallback,
         should_cancel: CancelCheck,
     ) -> GenerationResult:
-        plan = self._plan(spec)
+        plan = self._plan(spec, inputs)
         family = self.options.family
         scorer = self._audio if spec.audio and not family.audio else None
         seconds = spec.frame_count / spec.fps
@@ -170,7 +186,7 @@ class DiffusersEngine:
 
     # -- planning -------------------------------------------------------------------------
 
-    def _plan(self, spec: GenerationSpec) -> _Plan:
+    def _plan(self, spec: GenerationSpec, inputs: GenerationInputs) -> _Plan:
         """Check the request against the family (a safety net behind create-time checks)."""
         family, options = self.options.family, self.options
         use = family.uses.get(spec.mode)
@@ -203,12 +219,17 @@ class DiffusersEngine:
                     f"{family.name} makes at most {family.segment_seconds} s in one piece and "
                     f"cannot continue from frames; ask for at most {family.segment_seconds} s"
                 ) from None
+        runs = None
+        if spec.mode is Mode.INPAINT:
+            anchored = anchored_indices(spec, inputs)
+            runs = tuple(call_runs(anchored, segment) for segment in segments)
         return _Plan(
             use=use,
             render=render,
             output=(spec.width, spec.height),
             segments=segments,
             steps=options.steps,
+            runs=runs,
         )
 
     def _call_units(self, plan: _Plan, segment: Segment) -> float:
@@ -243,6 +264,7 @@ class DiffusersEngine:
                 inputs.source_video, fps=spec.fps, count=spec.frame_count, size=plan.render
             )
         references = [c.image for c in inputs.characters] if family.characters else []
+        anchored = anchor_frames(spec, inputs, size=plan.render) if plan.runs else {}
         done = monitor.done
         for index, segment in enumerate(plan.segments):
             monitor.check()
@@ -258,6 +280,7 @@ class DiffusersEngine:
                 frames=segment.frames,
                 context=context if (segment.continues or spec.mode is Mode.IMAGE) else [],
                 source=stretch,
+                anchors=call_anchors(plan.runs[index], anchored) if plan.runs else (),
                 references=references,
                 strength=self.options.strength,
             )
@@ -295,6 +318,8 @@ class DiffusersEngine:
 
         options, family = self.options, self.options.family
         pipe = self._pipeline(use.pipeline)
+        stride = getattr(pipe, "vae_temporal_compression_ratio", None)
+        call = replace(call, stride=int(stride or family.frame_rule.step))
         if options.offload == "model" and self._offloaded is not pipe:
             place(pipe, options)
             self._offloaded = pipe

@@ -115,6 +115,7 @@ _KNOWN = frozenset(
         "vae_tiling",
         "vae_slicing",
         "audio",
+        "warm",
     }
 )
 _AUDIO_KNOWN = frozenset(
@@ -182,6 +183,7 @@ class ProfileOptions:
     vae_tiling: bool = False
     vae_slicing: bool = False
     audio: AudioOptions | None = None
+    warm: bool = True  # workers load the weights when they start (false: on the first job)
 
 
 def parse_options(options: Mapping[str, Any]) -> ProfileOptions:
@@ -268,6 +270,7 @@ def parse_options(options: Mapping[str, Any]) -> ProfileOptions:
         vae_tiling=_bool(options, "vae_tiling"),
         vae_slicing=_bool(options, "vae_slicing"),
         audio=_audio(options.get("audio"), device=device, dtype=dtype),
+        warm=_bool(options, "warm", default=True),
     )
 
 
@@ -409,8 +412,8 @@ def _string(
     return value
 
 
-def _bool(options: Mapping[str, Any], key: str) -> bool:
-    value = options.get(key, False)
+def _bool(options: Mapping[str, Any], key: str, *, default: bool = False) -> bool:
+    value = options.get(key, default)
     if not isinstance(value, bool):
         raise ValueError(f"option {key} must be true or false, got {value!r}")
     return value
