@@ -87,3 +87,58 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
     result = _run("migrate", "--data-dir", "d", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "reelbox.db").is_file()
+
+
+def test_moderation_check_tries_prompts_and_images(tmp_path: Path) -> None:
+    blocked = _run("moderation", "check", "a cartoon of Mickey Mouse", cwd=tmp_path)
+    assert blocked.returncode == 1, blocked.stderr
+    assert "blocked" in blocked.stdout and "copyright/character" in blocked.stdout
+    assert "characters.txt" in blocked.stdout  # operators see the rule that fired
+
+    allowed = _run("moderation", "check", "a dog on a beach", cwd=tmp_path)
+    assert allowed.returncode == 0 and "allowed" in allowed.stdout
+
+    relaxed = _run(
+        "moderation", "check", "a nude figure study", "--policy", "standard", cwd=tmp_path
+    )
+    assert relaxed.returncode == 0 and "policy standard" in relaxed.stdout
+
+    image = tmp_path / "red.png"
+    image.write_bytes(png_bytes(320, 240))
+    assert _run("moderation", "check", "--image", str(image), cwd=tmp_path).returncode == 0
+    unknown = _run("moderation", "check", "x", "--policy", "lenient", cwd=tmp_path)
+    assert unknown.returncode == 2 and "Unknown policy" in unknown.stdout
+
+
+def test_moderation_log_and_stats_read_the_audit_log(tmp_path: Path) -> None:
+    from reelbox.store.database import connect, migrate
+    from reelbox.store.moderation_log import ModerationLog, NewModerationEvent
+
+    engine = connect(f"sqlite:///{tmp_path / 'data' / 'reelbox.db'}")
+    migrate(engine)
+    for project in ("acme", "acme", "globex"):
+        ModerationLog(engine).record(
+            NewModerationEvent(
+                project=project,
+                checkpoint="request",
+                subject="prompt",
+                policy="sora",
+                outcome="blocked",
+                categories=["hate"],
+                sources=["terms"],
+                rules=["hate.txt:4"],
+                input_sha256="0" * 64,
+            )
+        )
+    engine.dispose()
+    log = _run("moderation", "log", "--data-dir", "data", "--project", "acme", cwd=tmp_path)
+    assert log.returncode == 0, log.stderr
+    assert "2 event(s)" in log.stdout and "globex" not in log.stdout
+    recent = _run("moderation", "log", "--data-dir", "data", "--since", "1h", cwd=tmp_path)
+    assert "3 event(s)" in recent.stdout
+    future = _run("moderation", "log", "--data-dir", "data", "--since", "2999-01-01", cwd=tmp_path)
+    assert "0 event(s)" in future.stdout
+    stats = _run("moderation", "stats", "--data-dir", "data", cwd=tmp_path)
+    assert stats.returncode == 0 and "hate" in stats.stdout and "3" in stats.stdout
+    bad = _run("moderation", "log", "--data-dir", "data", "--since", "soon", cwd=tmp_path)
+    assert bad.returncode == 2

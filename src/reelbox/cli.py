@@ -334,13 +334,20 @@ def moderation_log(
         for event in events:
             typer.echo(json.dumps(event.to_json()))
         return
-    table = Table("time (UTC)", "project", "checkpoint", "subject", "outcome", "categories",
-                  "policy", "job", "input sha256")
+    columns = ("time (UTC)", "project", "checkpoint", "subject", "outcome", "categories")
+    table = Table(*columns, "policy", "job", "input sha256")
     for e in events:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e.created_at))
-        table.add_row(when, e.project, e.checkpoint, e.subject, e.outcome,
-                      ", ".join(e.categories) or "-", e.policy, e.job_id or "-",
-                      e.input_sha256[:16])
+        table.add_row(
+            time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e.created_at)),
+            e.project,
+            e.checkpoint,
+            e.subject,
+            e.outcome,
+            ", ".join(e.categories) or "-",
+            e.policy,
+            e.job_id or "-",
+            e.input_sha256[:16],
+        )
     console.print(table)
     console.print(f"{len(events)} event(s)")
 

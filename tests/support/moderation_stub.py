@@ -28,21 +28,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-OPENAI_CATEGORIES = (
-    "sexual",
-    "sexual/minors",
-    "hate",
-    "hate/threatening",
-    "harassment",
-    "harassment/threatening",
-    "self-harm",
-    "self-harm/intent",
-    "self-harm/instructions",
-    "violence",
-    "violence/graphic",
-    "illicit",
-    "illicit/violent",
-)
+from reelbox.moderation.classifier import OPENAI_CATEGORIES
 
 
 @dataclass(frozen=True)

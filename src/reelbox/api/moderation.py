@@ -17,26 +17,11 @@ from reelbox.api.deps import Services
 from reelbox.errors import ContentBlocked, Unavailable
 from reelbox.moderation import categories as c
 from reelbox.moderation.verdict import Checkpoint, Verdict
-from reelbox.store.moderation_log import NewModerationEvent
+from reelbox.store.moderation_log import event_of
 
 
 def dialect_of(request: Request) -> str:
     return "azure" if request.url.path.startswith("/openai/") else "openai"
-
-
-def _event(verdict: Verdict, *, project: str, dialect: str) -> NewModerationEvent:
-    return NewModerationEvent(
-        project=project,
-        checkpoint=verdict.checkpoint.value,
-        subject=verdict.subject,
-        policy=verdict.policy,
-        outcome="blocked" if verdict.blocked else "unchecked",
-        categories=verdict.categories,
-        sources=verdict.sources,
-        rules=verdict.rules,
-        input_sha256=verdict.input_sha256,
-        dialect=dialect,
-    )
 
 
 async def settle(
@@ -45,7 +30,7 @@ async def settle(
     """Audit the verdict if it needs it, then raise the answer for a block."""
     if verdict.needs_audit:
         await run_in_threadpool(
-            services.moderation_log.record, _event(verdict, project=project, dialect=dialect)
+            services.moderation_log.record, event_of(verdict, project=project, dialect=dialect)
         )
     if c.UNCHECKED in verdict.categories:
         raise Unavailable(

@@ -23,7 +23,7 @@ from reelbox.jobs.status import FailureCode
 from reelbox.moderation.moderator import Moderator
 from reelbox.moderation.policy import Policy
 from reelbox.moderation.verdict import Checkpoint, ModerationBlocked, Verdict
-from reelbox.store.moderation_log import ModerationLog, NewModerationEvent
+from reelbox.store.moderation_log import ModerationLog, event_of
 from reelbox.store.rows import NewGeneration
 from reelbox.store.store import LeaseState, Store
 
@@ -83,7 +83,8 @@ def run_job(
     if moderator is not None:
 
         def audit_unchecked(verdict: Verdict) -> None:
-            ModerationLog(store.engine).record(audit_event(verdict, job=job))
+            row = event_of(verdict, project=job.project, dialect=job.dialect, job_id=job.id)
+            ModerationLog(store.engine).record(row)
 
         policy = job_policy(moderator, job)
         review = JobReview(moderator, policy=policy, on_unchecked=audit_unchecked)
@@ -179,22 +180,6 @@ def job_policy(moderator: Moderator, job: Job) -> Policy:
     return moderator.policy_for(job.project)
 
 
-def audit_event(verdict: Verdict, *, job: Job) -> NewModerationEvent:
-    return NewModerationEvent(
-        project=job.project,
-        checkpoint=verdict.checkpoint.value,
-        subject=verdict.subject,
-        policy=verdict.policy,
-        outcome="blocked" if verdict.blocked else "unchecked",
-        categories=verdict.categories,
-        sources=verdict.sources,
-        rules=verdict.rules,
-        input_sha256=verdict.input_sha256,
-        job_id=job.id,
-        dialect=job.dialect,
-    )
-
-
 def _block(store: Store, blobs: BlobStore, job: Job, verdict: Verdict) -> None:
     # No blocked media is kept: nothing of this attempt, and no blocked upload.
     blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
@@ -206,7 +191,7 @@ def _block(store: Store, blobs: BlobStore, job: Job, verdict: Verdict) -> None:
         attempt=job.attempt,
         message=verdict.message(),
         stage=stage,
-        event=audit_event(verdict, job=job),
+        event=event_of(verdict, project=job.project, dialect=job.dialect, job_id=job.id),
     ):
         log.info("job %s could not be marked blocked (no longer ours)", job.id)
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.engine import RowMapping
 
+from reelbox.moderation.verdict import Verdict
 from reelbox.store.database import WRITE_OPTION
 from reelbox.store.tables import moderation_events
 
@@ -33,6 +34,25 @@ class NewModerationEvent:
     input_sha256: str
     job_id: str | None = None
     dialect: str | None = None
+
+
+def event_of(
+    verdict: Verdict, *, project: str, dialect: str | None, job_id: str | None = None
+) -> NewModerationEvent:
+    """The audit row of a verdict that needs one (a block, or an unchecked pass)."""
+    return NewModerationEvent(
+        project=project,
+        checkpoint=verdict.checkpoint.value,
+        subject=verdict.subject,
+        policy=verdict.policy,
+        outcome="blocked" if verdict.blocked else "unchecked",
+        categories=verdict.categories,
+        sources=verdict.sources,
+        rules=verdict.rules,
+        input_sha256=verdict.input_sha256,
+        job_id=job_id,
+        dialect=dialect,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -423,23 +423,7 @@ class Store:
         """Fail a queued or running job (with `attempt`, only that attempt's run)."""
         now = self.now()
         with self._writer.begin() as conn:
-            return self._transition(
-                conn,
-                job_id,
-                target=JobStatus.FAILED,
-                values={
-                    "error_code": code,
-                    "error_message": message,
-                    "completed_at": now,
-                    "lease_owner": None,
-                    "lease_expires_at": None,
-                },
-                attempt=attempt,
-                expected=[JobStatus.QUEUED, JobStatus.IN_PROGRESS],
-                event="job.failed",
-                data={"code": code, "message": message},
-                now=now,
-            )
+            return self._fail(conn, job_id, attempt=attempt, code=code, message=message, now=now)
 
     def fail_moderated(
         self,
@@ -456,30 +440,52 @@ class Store:
         the Azure dialect's `failure_reason`.
         """
         now = self.now()
-        code = FailureCode.MODERATION_BLOCKED.value
         with self._writer.begin() as conn:
             extra = conn.execute(select(jobs.c.extra).where(jobs.c.id == job_id)).scalar()
-            failed = self._transition(
+            failed = self._fail(
                 conn,
                 job_id,
-                target=JobStatus.FAILED,
-                values={
-                    "error_code": code,
-                    "error_message": message,
-                    "completed_at": now,
-                    "lease_owner": None,
-                    "lease_expires_at": None,
-                    "extra": {**(extra or {}), "moderation_stage": stage},
-                },
                 attempt=attempt,
-                expected=[JobStatus.IN_PROGRESS],
-                event="job.failed",
-                data={"code": code, "message": message},
+                code=FailureCode.MODERATION_BLOCKED.value,
+                message=message,
                 now=now,
+                extra={**(extra or {}), "moderation_stage": stage},
             )
             if failed:
                 insert_event(conn, event, now=now)
             return failed
+
+    def _fail(
+        self,
+        conn: Connection,
+        job_id: str,
+        *,
+        attempt: int | None,
+        code: str,
+        message: str,
+        now: float,
+        extra: dict[str, Any] | None = None,
+    ) -> bool:
+        values: dict[str, Any] = {
+            "error_code": code,
+            "error_message": message,
+            "completed_at": now,
+            "lease_owner": None,
+            "lease_expires_at": None,
+        }
+        if extra is not None:
+            values["extra"] = extra
+        return self._transition(
+            conn,
+            job_id,
+            target=JobStatus.FAILED,
+            values=values,
+            attempt=attempt,
+            expected=[JobStatus.QUEUED, JobStatus.IN_PROGRESS],
+            event="job.failed",
+            data={"code": code, "message": message},
+            now=now,
+        )
 
     def requeue_or_fail(self, job_id: str, *, attempt: int, reason: str) -> JobStatus | None:
         """A run was lost (worker died, lease expired): retry while attempts remain."""
