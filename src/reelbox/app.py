@@ -43,6 +43,7 @@ from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
 from reelbox.store.moderation_log import ModerationLog
 from reelbox.store.store import Store
+from reelbox.store.video_reads import VideoReader
 from reelbox.studio import mount as mount_studio
 from reelbox.webhooks import WebhookService
 
@@ -128,6 +129,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             wake_scheduler=scheduler.wake if scheduler is not None else (lambda: None),
             moderator=moderator,
             moderation_log=ModerationLog(engine),
+            videos=VideoReader(engine),
         )
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:
@@ -137,6 +139,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         finally:
             await webhooks.stop()
             await moderator.aclose()
+            services.videos.close()
             if scheduler is not None:
                 scheduler.stop()
             engine.dispose()

@@ -18,6 +18,7 @@ from reelbox.moderation.moderator import Moderator
 from reelbox.settings import Settings
 from reelbox.store.moderation_log import ModerationLog
 from reelbox.store.store import Store
+from reelbox.store.video_reads import VideoReader
 
 OPEN_PROJECT = "default"
 
@@ -62,6 +63,7 @@ class Services:
     wake_scheduler: Callable[[], None]
     moderator: Moderator
     moderation_log: ModerationLog
+    videos: VideoReader
 
 
 def services_of(request: Request) -> Services:

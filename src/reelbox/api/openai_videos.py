@@ -21,6 +21,7 @@ from reelbox.api.video_jobs import (
     get_video,
     random_seed,
     resolve_model,
+    retrieve_row,
     submit,
     video_json,
     video_not_found,
@@ -181,7 +182,7 @@ async def list_videos(request: Request, services: ServicesDep, project: ProjectD
 
 @router.get("/videos/{video_id}")
 async def retrieve_video(video_id: str, services: ServicesDep, project: ProjectDep) -> Response:
-    return video_response(await get_video(services, video_id, project), services)
+    return video_response(await retrieve_row(services, video_id, project), services)
 
 
 @router.delete("/videos/{video_id}")

@@ -20,6 +20,7 @@ from reelbox.jobs.models import Job
 from reelbox.jobs.status import JobStatus
 from reelbox.store.rows import NewJob
 from reelbox.store.store import QueueFull
+from reelbox.store.video_reads import VideoRow
 
 WIRE_STATUS = {
     JobStatus.QUEUED: "queued",
@@ -30,7 +31,7 @@ WIRE_STATUS = {
 }
 
 
-def video_json(job: Job) -> dict[str, Any]:
+def video_json(job: Job | VideoRow) -> dict[str, Any]:
     """The Video object: all 13 keys, explicit nulls (A3)."""
     error = None
     if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
@@ -52,7 +53,7 @@ def video_json(job: Job) -> dict[str, Any]:
     }
 
 
-def video_response(job: Job, services: Services) -> JSONResponse:
+def video_response(job: Job | VideoRow, services: Services) -> JSONResponse:
     headers = {}
     if not job.status.terminal:
         headers["openai-poll-after-ms"] = str(services.settings.poll_after_ms)
@@ -128,10 +129,23 @@ async def submit(services: Services, draft: Draft) -> JSONResponse:
     return video_response(job, services)
 
 
+async def retrieve_row(services: Services, video_id: str, project: str) -> VideoRow:
+    """The polling hot path: only the Video's columns (store/video_reads.py). A SQLite read
+    (~5 µs, never waiting on writers in WAL mode) is cheaper on the event loop than the
+    threadpool hop around it (docs/benchmarks.md); PostgreSQL reads cross the network and stay
+    off the loop."""
+    if services.store.local:
+        row = services.videos.get(video_id, project=project)
+    else:
+        row = await run_in_threadpool(services.videos.get, video_id, project=project)
+    if row is None or row.dialect != "openai":
+        raise video_not_found(video_id)
+    return row
+
+
 async def get_video(services: Services, video_id: str, project: str) -> Job:
-    # The polling hot path. A SQLite read (~150 µs, never waiting on writers in WAL mode) is
-    # cheaper on the event loop than the threadpool hop around it (docs/benchmarks.md);
-    # PostgreSQL reads cross the network and stay off the loop.
+    """The whole job (downloads, the event stream), read like `retrieve_row` (a SQLite read of
+    ~150 µs on the loop, PostgreSQL through the threadpool)."""
     if services.store.local:
         job = services.store.get_job(video_id, project=project)
     else:

@@ -1,0 +1,87 @@
+"""The lean Video read on real SQLite and PostgreSQL: the same Video as the whole job, always
+the latest committed state, the same visibility rules."""
+
+from __future__ import annotations
+
+import threading
+
+from reelbox.api.video_jobs import video_json
+from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.store.rows import NewJob
+from reelbox.store.store import Store
+from reelbox.store.video_reads import VideoReader
+from support.store import new_generation
+
+
+def _create(store: Store, job_id: str, project: str = "a") -> None:
+    spec = GenerationSpec(
+        mode=Mode.TEXT, prompt="a cat", width=64, height=48, seconds=1.0, seed=7, profile="p"
+    )
+    store.create_job(
+        NewJob(id=job_id, project=project, dialect="openai", model="sora-2", spec=spec,
+               seconds="4", remixed_from_video_id="video_src"),
+        queue_cap=10,
+    )
+
+
+def _same_video(store: Store, reader: VideoReader, job_id: str) -> None:
+    job = store.get_job(job_id)
+    row = reader.get(job_id, project="a")
+    assert job is not None and row is not None
+    assert video_json(row) == video_json(job)
+
+
+def test_the_lean_read_shows_the_same_video_at_every_stage(store: Store) -> None:
+    reader = VideoReader(store.engine)
+    try:
+        _create(store, "video_1")
+        _same_video(store, reader, "video_1")
+        job = store.claim_next(owner="w", lease_seconds=30, per_project_limit=2)
+        assert job is not None
+        store.report_progress("video_1", attempt=job.attempt, progress=40, lease_seconds=30)
+        _same_video(store, reader, "video_1")
+        assert store.complete(
+            "video_1",
+            attempt=job.attempt,
+            outputs=[new_generation()],
+            plan=None,
+            retention_seconds=60,
+        )
+        _same_video(store, reader, "video_1")
+        row = reader.get("video_1", project="a")
+        assert row is not None and row.progress == 100 and row.expires_at is not None
+
+        _create(store, "video_2")
+        store.fail("video_2", attempt=None, code="engine_error", message="it broke")
+        _same_video(store, reader, "video_2")
+    finally:
+        reader.close()
+
+
+def test_other_projects_and_deleted_jobs_are_invisible(store: Store) -> None:
+    reader = VideoReader(store.engine)
+    try:
+        _create(store, "video_1")
+        assert reader.get("video_1", project="b") is None
+        assert reader.get("video_missing", project="a") is None
+        store.cancel("video_1", project="a")
+        assert reader.get("video_1", project="a") is None
+    finally:
+        reader.close()
+
+
+def test_each_thread_reads_with_its_own_connection(store: Store) -> None:
+    reader = VideoReader(store.engine)
+    _create(store, "video_1")
+    seen: list[object] = []
+
+    def read() -> None:
+        seen.append(reader.get("video_1", project="a"))
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    reader.close()
+    assert len(seen) == 4 and all(row is not None for row in seen)
