@@ -85,3 +85,20 @@ def test_each_thread_reads_with_its_own_connection(store: Store) -> None:
         thread.join()
     reader.close()
     assert len(seen) == 4 and all(row is not None for row in seen)
+
+
+def test_a_lean_page_matches_the_page_of_jobs(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    for i in range(5):
+        _create(store, f"video_{i}")
+        clock.advance(1)
+    _create(store, "video_other", project="b")
+    for order in ("desc", "asc"):
+        for after in (None, "video_2", "video_missing"):
+            jobs = store.list_jobs(project="a", dialect="openai", limit=2, order=order, after=after)
+            rows, has_more = store.list_videos(
+                project="a", dialect="openai", limit=2, order=order, after=after
+            )
+            assert [video_json(r) for r in rows] == [video_json(j) for j in jobs.items]
+            assert has_more == jobs.has_more
+    rows, has_more = store.list_videos(project="a", dialect="openai", limit=2, after=None)
+    assert [r.id for r in rows] == ["video_4", "video_3"] and has_more

@@ -163,19 +163,19 @@ async def list_videos(request: Request, services: ServicesDep, project: ProjectD
     if order not in ("asc", "desc"):
         raise v.invalid_value("order", order, ("asc", "desc"))
     after = query.get("after") or None
-    page = await run_in_threadpool(
-        lambda: services.store.list_jobs(
+    rows, has_more = await run_in_threadpool(
+        lambda: services.store.list_videos(
             project=project, dialect="openai", limit=int(limit_text), order=order, after=after
         )
     )
-    data = [video_json(job) for job in page.items]
+    data = [video_json(row) for row in rows]
     return JSONResponse(
         {
             "object": "list",
             "data": data,
             "first_id": data[0]["id"] if data else None,
             "last_id": data[-1]["id"] if data else None,
-            "has_more": page.has_more,
+            "has_more": has_more,
         }
     )
 

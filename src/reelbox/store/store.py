@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
 
 from reelbox.jobs.models import Character, Generation, Job, JobEvent
 from reelbox.jobs.status import FailureCode, JobStatus, check_transition
@@ -30,6 +31,7 @@ from reelbox.store.rows import (
     job_from_row,
 )
 from reelbox.store.tables import characters, generations, job_events, jobs
+from reelbox.store.video_reads import WIRE_COLUMNS, VideoRow, video_row
 
 
 class QueueFull(Exception):
@@ -180,9 +182,47 @@ class Store:
         `after` continues past the job with that id in the chosen order; `before` pages the other
         way. A cursor id that does not exist (or belongs to someone else) yields an empty page.
         """
+        rows, has_more = self._page(
+            select(jobs),
+            project=project,
+            dialect=dialect,
+            limit=limit,
+            order=order,
+            after=after,
+            before=before,
+            statuses=statuses,
+        )
+        return Page(items=[job_from_row(r) for r in rows], has_more=has_more)
+
+    def list_videos(
+        self, *, project: str, dialect: str, limit: int, order: str = "desc", after: str | None
+    ) -> tuple[list[VideoRow], bool]:
+        """Like `list_jobs`, reading only the Video's columns (no JSON to decode)."""
+        rows, has_more = self._page(
+            select(*(jobs.c[name] for name in WIRE_COLUMNS)),
+            project=project,
+            dialect=dialect,
+            limit=limit,
+            order=order,
+            after=after,
+        )
+        return [video_row(tuple(r[name] for name in WIRE_COLUMNS)) for r in rows], has_more
+
+    def _page(
+        self,
+        query: Select[Any],
+        *,
+        project: str,
+        dialect: str,
+        limit: int,
+        order: str,
+        after: str | None = None,
+        before: str | None = None,
+        statuses: Sequence[JobStatus] | None = None,
+    ) -> tuple[Sequence[RowMapping], bool]:
         descending = order == "desc"
         key = (jobs.c.created_at, jobs.c.id)
-        query = select(jobs).where(
+        query = query.where(
             jobs.c.project == project, jobs.c.dialect == dialect, jobs.c.deleted_at.is_(None)
         )
         if statuses:
@@ -197,7 +237,7 @@ class Store:
                     )
                 ).one_or_none()
                 if anchor is None:
-                    return Page(items=[], has_more=False)
+                    return [], False
                 later = or_(key[0] > anchor[0], and_(key[0] == anchor[0], key[1] > anchor[1]))
                 earlier = or_(key[0] < anchor[0], and_(key[0] == anchor[0], key[1] < anchor[1]))
                 query = query.where(later if forward != descending else earlier)
@@ -209,10 +249,10 @@ class Store:
             else:
                 query = query.order_by(jobs.c.created_at.asc(), jobs.c.id.asc())
             rows = conn.execute(query.limit(limit + 1)).mappings().all()
-        items = [job_from_row(r) for r in rows[:limit]]
+        page = list(rows[:limit])
         if backwards:
-            items.reverse()
-        return Page(items=items, has_more=len(rows) > limit)
+            page.reverse()
+        return page, len(rows) > limit
 
     def count_jobs(self, *, project: str, status: JobStatus) -> int:
         with self.engine.connect() as conn:

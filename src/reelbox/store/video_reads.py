@@ -68,7 +68,8 @@ class VideoRow:
         return f"{self.width}x{self.height}"
 
 
-def _row(values: tuple[Any, ...]) -> VideoRow:
+def video_row(values: tuple[Any, ...]) -> VideoRow:
+    """A row of `WIRE_COLUMNS`, in that order."""
     (vid, dialect, model, status, progress, created, completed, expires, prompt, width, height,
      seconds, remixed, code, message) = values  # fmt: skip
     return VideoRow(
@@ -114,7 +115,7 @@ class VideoReader:
                     self._statement, {"video_id": video_id, "project": project}
                 ).one_or_none()
             values = None if found is None else tuple(found)
-        return None if values is None else _row(values)
+        return None if values is None else video_row(values)
 
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
