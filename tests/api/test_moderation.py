@@ -245,3 +245,9 @@ def test_policy_off_never_asks_the_classifier(
     api = make_client(classifier={"url": stub.url})
     assert _create(api, "a cheese sandwich", C).status_code == 200
     assert stub.requests == []
+
+
+def test_a_long_prompt_is_checked_off_the_event_loop_too(api: TestClient) -> None:
+    padding = "a quiet meadow with a river and some trees. " * 700  # ~31,500 characters
+    assert _create(api, padding + REAL_PERSON).status_code == 400
+    assert _create(api, padding + "a fox").status_code == 200
