@@ -3,7 +3,8 @@
 Status changes are single guarded statements (`UPDATE … WHERE id = :id AND status = :expected`)
 that write an event row in the same transaction, so a crash can never separate a status change
 from its event (the webhook outbox builds on that). Worker-side writes are fenced by the job's
-`attempt`: a worker whose lease was taken over can no longer change the job.
+`attempt`: a worker whose lease was taken over can no longer change the job. The reads it
+inherits live in `queries.py`.
 """
 
 from __future__ import annotations
@@ -13,25 +14,20 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, insert, or_, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from reelbox.jobs.models import Character, Generation, Job, JobEvent
+from reelbox.jobs.models import Character, Job
 from reelbox.jobs.status import FailureCode, JobStatus, check_transition
 from reelbox.store.database import WRITE_OPTION
 from reelbox.store.moderation_log import NewModerationEvent, insert_event
 from reelbox.store.outbox import enqueue_job_event
+from reelbox.store.queries import JobQueries
 from reelbox.store.rows import (
     NewGeneration,
     NewJob,
-    Page,
-    character_from_row,
-    event_from_row,
-    generation_from_row,
     job_from_row,
 )
 from reelbox.store.tables import characters, generations, job_events, jobs
-from reelbox.store.video_reads import WIRE_COLUMNS, VideoRow, video_row
 
 
 class QueueFull(Exception):
@@ -50,7 +46,7 @@ class LeaseState(enum.Enum):
     LOST = "lost"  # another attempt owns the job now: stop without writing
 
 
-class Store:
+class Store(JobQueries):
     """All persistence of the job system, on one SQLAlchemy engine.
 
     `clock` is injectable so expiry and leases can be tested without sleeping.
@@ -67,10 +63,7 @@ class Store:
         """Reads are local file reads (SQLite): cheap enough to run on the event loop."""
         return not self._postgres
 
-    def now(self) -> float:
-        return float(self._clock())
-
-    # -- events ------------------------------------------------------------------------------
+    # -- events -----------------------------------------------------------------------------------
 
     def _event(
         self,
@@ -96,17 +89,7 @@ class Store:
             )
         )
 
-    def events(self, job_id: str, *, after: int = 0, limit: int = 1000) -> list[JobEvent]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(job_events)
-                .where(job_events.c.job_id == job_id, job_events.c.id > after)
-                .order_by(job_events.c.id)
-                .limit(limit)
-            ).mappings()
-            return [event_from_row(r) for r in rows]
-
-    # -- creating and reading jobs --------------------------------------------------------------
+    # -- creating jobs ----------------------------------------------------------------------------
 
     def create_job(self, new: NewJob, *, queue_cap: int) -> Job:
         """Insert a queued job, unless the project already has `queue_cap` queued jobs."""
@@ -156,113 +139,6 @@ class Store:
             )
             row = conn.execute(select(jobs).where(jobs.c.id == new.id)).mappings().one()
         return job_from_row(row)
-
-    def get_job(self, job_id: str, *, project: str | None = None) -> Job | None:
-        """A visible (not deleted) job; with `project`, only if it belongs to that project."""
-        query = select(jobs).where(jobs.c.id == job_id, jobs.c.deleted_at.is_(None))
-        if project is not None:
-            query = query.where(jobs.c.project == project)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().one_or_none()
-        return None if row is None else job_from_row(row)
-
-    def list_jobs(
-        self,
-        *,
-        project: str,
-        dialect: str,
-        limit: int,
-        order: str = "desc",
-        after: str | None = None,
-        before: str | None = None,
-        statuses: Sequence[JobStatus] | None = None,
-    ) -> Page:
-        """A page of a project's jobs ordered by creation time.
-
-        `after` continues past the job with that id in the chosen order; `before` pages the other
-        way. A cursor id that does not exist (or belongs to someone else) yields an empty page.
-        """
-        rows, has_more = self._page(
-            select(jobs),
-            project=project,
-            dialect=dialect,
-            limit=limit,
-            order=order,
-            after=after,
-            before=before,
-            statuses=statuses,
-        )
-        return Page(items=[job_from_row(r) for r in rows], has_more=has_more)
-
-    def list_videos(
-        self, *, project: str, dialect: str, limit: int, order: str = "desc", after: str | None
-    ) -> tuple[list[VideoRow], bool]:
-        """Like `list_jobs`, reading only the Video's columns (no JSON to decode)."""
-        rows, has_more = self._page(
-            select(*(jobs.c[name] for name in WIRE_COLUMNS)),
-            project=project,
-            dialect=dialect,
-            limit=limit,
-            order=order,
-            after=after,
-        )
-        return [video_row(tuple(r[name] for name in WIRE_COLUMNS)) for r in rows], has_more
-
-    def _page(
-        self,
-        query: Select[Any],
-        *,
-        project: str,
-        dialect: str,
-        limit: int,
-        order: str,
-        after: str | None = None,
-        before: str | None = None,
-        statuses: Sequence[JobStatus] | None = None,
-    ) -> tuple[Sequence[RowMapping], bool]:
-        descending = order == "desc"
-        key = (jobs.c.created_at, jobs.c.id)
-        query = query.where(
-            jobs.c.project == project, jobs.c.dialect == dialect, jobs.c.deleted_at.is_(None)
-        )
-        if statuses:
-            query = query.where(jobs.c.status.in_([s.value for s in statuses]))
-        with self.engine.connect() as conn:
-            for cursor, forward in ((after, True), (before, False)):
-                if cursor is None:
-                    continue
-                anchor = conn.execute(
-                    select(jobs.c.created_at, jobs.c.id).where(
-                        jobs.c.id == cursor, jobs.c.project == project
-                    )
-                ).one_or_none()
-                if anchor is None:
-                    return [], False
-                later = or_(key[0] > anchor[0], and_(key[0] == anchor[0], key[1] > anchor[1]))
-                earlier = or_(key[0] < anchor[0], and_(key[0] == anchor[0], key[1] < anchor[1]))
-                query = query.where(later if forward != descending else earlier)
-            # Paging backwards (`before`) reads the nearest items first, then restores the order.
-            backwards = before is not None and after is None
-            newest_first = descending != backwards
-            if newest_first:
-                query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
-            else:
-                query = query.order_by(jobs.c.created_at.asc(), jobs.c.id.asc())
-            rows = conn.execute(query.limit(limit + 1)).mappings().all()
-        page = list(rows[:limit])
-        if backwards:
-            page.reverse()
-        return page, len(rows) > limit
-
-    def count_jobs(self, *, project: str, status: JobStatus) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(jobs)
-                    .where(jobs.c.project == project, jobs.c.status == status.value)
-                ).scalar_one()
-            )
 
     # -- scheduling ----------------------------------------------------------------------------
 
@@ -570,14 +446,6 @@ class Store:
             )
             return JobStatus.FAILED if ok else None
 
-    def running_jobs(self, *, expired_only: bool) -> list[Job]:
-        """Jobs in progress; with `expired_only`, those whose lease has run out."""
-        query = select(jobs).where(jobs.c.status == JobStatus.IN_PROGRESS.value)
-        if expired_only:
-            query = query.where(jobs.c.lease_expires_at < self.now())
-        with self.engine.connect() as conn:
-            return [job_from_row(r) for r in conn.execute(query).mappings()]
-
     def cancel(self, job_id: str, *, project: str) -> Job | None:
         """Cancel an unfinished job, or do nothing to a finished one; then mark it deleted.
 
@@ -626,49 +494,7 @@ class Store:
             )
         return job
 
-    # -- generations and expiry ----------------------------------------------------------------
-
-    def generations(self, job_id: str) -> list[Generation]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(generations)
-                .where(generations.c.job_id == job_id)
-                .order_by(generations.c.index)
-            ).mappings()
-            return [generation_from_row(r) for r in rows]
-
-    def get_generation(self, generation_id: str, *, project: str) -> tuple[Job, Generation] | None:
-        with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    select(generations)
-                    .join(jobs, jobs.c.id == generations.c.job_id)
-                    .where(
-                        generations.c.id == generation_id,
-                        jobs.c.project == project,
-                        jobs.c.deleted_at.is_(None),
-                    )
-                )
-                .mappings()
-                .one_or_none()
-            )
-        if row is None:
-            return None
-        job = self.get_job(row["job_id"], project=project)
-        return None if job is None else (job, generation_from_row(row))
-
-    def due_for_expiry(self, *, limit: int = 100) -> list[Job]:
-        """Completed jobs past `expires_at` whose assets are still stored."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(jobs)
-                .where(
-                    jobs.c.expires_at < self.now(),
-                    jobs.c.assets_expired.is_(False),
-                )
-                .limit(limit)
-            ).mappings()
-            return [job_from_row(r) for r in rows]
+    # -- expiry -----------------------------------------------------------------------------------
 
     def mark_assets_expired(self, job_id: str) -> None:
         now = self.now()
@@ -688,26 +514,6 @@ class Store:
                 to_status=None,
                 now=now,
             )
-
-    def deleted_with_assets(self, *, limit: int = 100) -> list[Job]:
-        """Deleted jobs whose media may still be on disk (purged by the sweeper)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(jobs)
-                .where(
-                    jobs.c.deleted_at.is_not(None),
-                    jobs.c.assets_expired.is_(False),
-                    jobs.c.status.in_(
-                        [
-                            JobStatus.COMPLETED.value,
-                            JobStatus.FAILED.value,
-                            JobStatus.CANCELLED.value,
-                        ]
-                    ),
-                )
-                .limit(limit)
-            ).mappings()
-            return [job_from_row(r) for r in rows]
 
     # -- characters ----------------------------------------------------------------------------
 
@@ -735,15 +541,3 @@ class Store:
             created_at=int(now),
         )
 
-    def get_character(self, character_id: str, *, project: str) -> Character | None:
-        with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    select(characters).where(
-                        characters.c.id == character_id, characters.c.project == project
-                    )
-                )
-                .mappings()
-                .one_or_none()
-            )
-        return None if row is None else character_from_row(row)
