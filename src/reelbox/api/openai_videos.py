@@ -163,7 +163,11 @@ async def list_videos(request: Request, services: ServicesDep, project: ProjectD
     if order not in ("asc", "desc"):
         raise v.invalid_value("order", order, ("asc", "desc"))
     after = query.get("after") or None
-    rows, has_more = await run_in_threadpool(
+    # Like retrieve: a lean SQLite page on the event loop, PostgreSQL through the threadpool.
+    lean = services.videos.page(
+        project=project, dialect="openai", limit=int(limit_text), order=order, after=after
+    )
+    rows, has_more = lean if lean is not None else await run_in_threadpool(
         lambda: services.store.list_videos(
             project=project, dialect="openai", limit=int(limit_text), order=order, after=after
         )

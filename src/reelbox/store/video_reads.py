@@ -42,6 +42,13 @@ _SQL = (
     "WHERE id = ? AND project = ? AND deleted_at IS NULL"
 )
 
+_PAGE_SQL = (
+    f"SELECT {', '.join(WIRE_COLUMNS)} FROM jobs "
+    "WHERE project = ? AND dialect = ? AND deleted_at IS NULL{cursor} "
+    "ORDER BY created_at {direction}, id {direction} LIMIT ?"
+)
+_ANCHOR_SQL = "SELECT created_at, id FROM jobs WHERE id = ? AND project = ?"
+
 
 @dataclass(frozen=True, slots=True)
 class VideoRow:
@@ -116,6 +123,27 @@ class VideoReader:
                 ).one_or_none()
             values = None if found is None else tuple(found)
         return None if values is None else video_row(values)
+
+    def page(
+        self, *, project: str, dialect: str, limit: int, order: str, after: str | None
+    ) -> tuple[list[VideoRow], bool] | None:
+        """On SQLite, the page `Store.list_videos` gives, read the same lean way as `get`;
+        None elsewhere (PostgreSQL pages go through `Store.list_videos`)."""
+        if self._sqlite_path is None:
+            return None
+        conn = self._sqlite()
+        params: list[Any] = [project, dialect]
+        cursor = ""
+        if after is not None:
+            anchor = conn.execute(_ANCHOR_SQL, (after, project)).fetchone()
+            if anchor is None:
+                return [], False
+            cursor = f" AND (created_at, id) {'<' if order == 'desc' else '>'} (?, ?)"
+            params += anchor
+        direction = "DESC" if order == "desc" else "ASC"
+        sql = _PAGE_SQL.format(cursor=cursor, direction=direction)
+        rows = conn.execute(sql, (*params, limit + 1)).fetchall()
+        return [video_row(r) for r in rows[:limit]], len(rows) > limit
 
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
