@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -21,6 +22,8 @@ from reelbox.jobs.status import JobStatus
 from reelbox.store.rows import NewJob
 from reelbox.store.store import QueueFull
 from reelbox.store.video_reads import VideoRow
+
+T = TypeVar("T")
 
 WIRE_STATUS = {
     JobStatus.QUEUED: "queued",
@@ -129,27 +132,26 @@ async def submit(services: Services, draft: Draft) -> JSONResponse:
     return video_response(job, services)
 
 
-async def retrieve_row(services: Services, video_id: str, project: str) -> VideoRow:
-    """The polling hot path: only the Video's columns (store/video_reads.py). A SQLite read
-    (~5 µs, never waiting on writers in WAL mode) is cheaper on the event loop than the
-    threadpool hop around it (docs/benchmarks.md); PostgreSQL reads cross the network and stay
-    off the loop."""
+async def local_read(services: Services, read: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a store read where it is cheapest: on the event loop for SQLite (a local read that
+    never waits on writers in WAL mode, cheaper than the threadpool hop around it;
+    docs/benchmarks.md), in the threadpool for PostgreSQL (a network round trip)."""
     if services.store.local:
-        row = services.videos.get(video_id, project=project)
-    else:
-        row = await run_in_threadpool(services.videos.get, video_id, project=project)
+        return read(*args, **kwargs)
+    return await run_in_threadpool(read, *args, **kwargs)
+
+
+async def retrieve_row(services: Services, video_id: str, project: str) -> VideoRow:
+    """The polling hot path: only the Video's columns (store/video_reads.py, ~5 µs on SQLite)."""
+    row = await local_read(services, services.videos.get, video_id, project=project)
     if row is None or row.dialect != "openai":
         raise video_not_found(video_id)
     return row
 
 
 async def get_video(services: Services, video_id: str, project: str) -> Job:
-    """The whole job (downloads, the event stream), read like `retrieve_row` (a SQLite read of
-    ~150 µs on the loop, PostgreSQL through the threadpool)."""
-    if services.store.local:
-        job = services.store.get_job(video_id, project=project)
-    else:
-        job = await run_in_threadpool(services.store.get_job, video_id, project=project)
+    """The whole job (downloads, the event stream; ~150 µs on SQLite)."""
+    job = await local_read(services, services.store.get_job, video_id, project=project)
     if job is None or job.dialect != "openai":
         raise video_not_found(video_id)
     return job
