@@ -102,9 +102,10 @@ export class Catalog {
     const frames = Math.max(1, Math.round(secs * fps));
     const timing = model?.timing ?? null;
     const expected = timing ? Math.max(1, Math.round(timing.seconds_per_megapixel_frame * frames * (pixels(size) / 1e6))) : null;
+    const work = `${formatCount(frames)} frames at ${formatSize(size)}`;
     const time = expected
-      ? `about ${formatSeconds(expected)} to make, from ${formatCount(timing.samples)} similar video${timing.samples === 1 ? "" : "s"} here`
-      : `${formatCount(frames)} frames at ${formatSize(size)}; no videos made here yet to time it`;
+      ? `${work} · about ${formatSeconds(expected)} to make, judging by ${formatCount(timing.samples)} similar video${timing.samples === 1 ? "" : "s"} here`
+      : `${work} · no videos made here yet to time it`;
     if (price) {
       const perSecond = price.by_size?.[size] ?? price.per_second;
       const source = price.source === "sora" ? "Sora's published price" : "this server's price";
@@ -116,12 +117,8 @@ export class Catalog {
         detail: `${secs} s × ${formatMoney(perSecond, this.config.currency)}/s, ${source} · ${time}`,
       };
     }
-    return { kind: "free", amount: 0, expected, text: "Free on this server", detail: capitalise(time) };
+    return { kind: "free", amount: 0, expected, text: "Free on this server", detail: time };
   }
-}
-
-function capitalise(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function pixels(size) {

@@ -37,12 +37,15 @@ export class Gallery {
     this.observer.observe($("#gallery-foot"));
     // Masonry: each card spans as many rows as its height needs (its picture has its video's
     // shape, so cards differ in height). Cards are `align-self: start`, so a span never feeds back.
-    this.sizer = new ResizeObserver((entries) => {
-      const gap = parseFloat(getComputedStyle(this.list).getPropertyValue("--gap")) || 18;
-      for (const entry of entries) {
-        const height = entry.borderBoxSize?.[0]?.blockSize ?? entry.target.getBoundingClientRect().height;
-        entry.target.style.gridRowEnd = `span ${Math.max(1, Math.ceil((height + gap) / ROW))}`;
-      }
+    this.sizer = new ResizeObserver((entries) => this.fit(entries.map((e) => e.target)));
+  }
+
+  /** Give cards their masonry row spans now (reads every height first, then writes). */
+  fit(items) {
+    const gap = parseFloat(getComputedStyle(this.list).getPropertyValue("--gap")) || 18;
+    const heights = items.map((li) => li.getBoundingClientRect().height);
+    items.forEach((li, i) => {
+      li.style.gridRowEnd = `span ${Math.max(1, Math.ceil((heights[i] + gap) / ROW))}`;
     });
   }
 
@@ -79,10 +82,12 @@ export class Gallery {
         const added = [];
         for (const video of page.data) {
           if (!this.cards.has(video.id)) {
-            this.put(video, { prepend: false });
+            this.put(video, { prepend: false, defer: true });
             added.push(video);
           }
         }
+        // Sized at once, so "is the end of the list in sight?" below sees the real layout.
+        this.fit(added.map((video) => this.cards.get(video.id).li));
         this.after = page.last_id ?? this.after;
         this.hasMore = Boolean(page.has_more && page.last_id);
         this.status.textContent = this.hasMore
@@ -121,7 +126,7 @@ export class Gallery {
   }
 
   /** Add or refresh a video's card (partial updates from the event stream are merged). */
-  put(update, { prepend = false } = {}) {
+  put(update, { prepend = false, defer = false } = {}) {
     const existing = this.cards.get(update.id);
     const video = existing ? { ...existing.video, ...update } : update;
     if (existing && existing.video.status === video.status) {
@@ -145,6 +150,7 @@ export class Gallery {
     } else if (prepend) this.list.prepend(li);
     else this.list.append(li);
     this.cards.set(video.id, { li, video });
+    if (!defer) this.fit([li]);
     this.empty.hidden = true;
     return video;
   }
@@ -254,6 +260,7 @@ function actionButton(action, label, video, onAction) {
     {
       type: "button",
       class: "chip",
+      title: label,
       "aria-label": `${label}: ${shortPrompt(video)}`,
       onclick: () => onAction(action, video),
     },
