@@ -411,3 +411,59 @@ def test_failures_in_plain_words_with_details_behind_a_toggle(
     page.click(".failure-details summary")
     assert details.is_visible() and details.inner_text() == operator_text
     studio.shot(f"failed-{name}")
+
+
+@pytest.mark.parametrize("name", list(VIEWPORTS))
+def test_a_server_error_on_create_reads_plainly(
+    layout_studio: Callable[[dict[str, int]], Studio], name: str
+) -> None:
+    studio = layout_studio(VIEWPORTS[name])
+    page = studio.page
+    operator_text = "database is locked (sqlite3.OperationalError) at store.py:120"
+    page.route(
+        "**/v1/videos",
+        lambda route: (
+            route.fulfill(
+                status=500,
+                json={
+                    "error": {"message": operator_text, "type": "server_error", "code": "internal"}
+                },
+            )
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    studio.open()
+    studio.choose("#model", "tiny")
+    page.fill("#prompt", unique("a moth circling a lamp"))
+    page.keyboard.press("Control+Enter")
+    alert = page.locator("#form-alert")
+    alert.wait_for()
+    assert "The server had a problem (500, internal)" in alert.inner_text()
+    assert operator_text not in alert.inner_text()
+    alert.locator("summary").click()
+    assert operator_text in alert.inner_text()
+
+
+def test_words_the_engine_could_not_draw_are_named(
+    layout_studio: Callable[[dict[str, int]], Studio],
+) -> None:
+    """`not_understood` in /v1/studio/videos/{id} (when the server reports it) becomes one line;
+    absent or empty, nothing is shown."""
+    studio = layout_studio(LAPTOP)
+    page = studio.page
+    target = video_id(studio, LANDSCAPE[0])
+
+    def with_words(route: Any) -> None:
+        body = route.fetch().json()
+        body["not_understood"] = ["dragon", "harp"]
+        route.fulfill(json=body)
+
+    studio.open(f"/#/videos/{target}")
+    page.wait_for_selector(".params")
+    assert page.locator(".not-drawn").count() == 0  # this server does not report any
+    page.route(f"**/v1/studio/videos/{target}", with_words)
+    page.reload()
+    line = page.locator(".not-drawn")
+    line.wait_for()
+    assert line.inner_text() == "Not drawn: dragon, harp"

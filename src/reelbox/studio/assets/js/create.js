@@ -582,7 +582,7 @@ export class CreateForm {
       this.errors.set(field, message);
       this.errors.focus(field);
     } else {
-      this.errors.alert(message);
+      this.errors.alert(message, error.details ?? null);
     }
     announce(message);
   }
