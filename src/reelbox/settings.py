@@ -43,9 +43,12 @@ class ProfileSettings(BaseModel):
     engine: str = "procedural"
     description: str = ""
     options: dict[str, Any] = Field(default_factory=dict)
-    # What a second of video from this profile costs (USD), for the studio's estimate. None: the
-    # Sora aliases show Sora's published prices and other profiles a compute estimate.
+    # What a second of video from this profile costs (USD), for the studio's estimate. None: free
+    # on this server (the estimate shows the expected time), unless sora_prices is set.
     price_per_second: float | None = Field(default=None, ge=0)
+    # The Sora names this profile serves are estimated at Sora's published prices (a profile
+    # configured to charge them); price_per_second, when set, wins.
+    sora_prices: bool = False
 
     @model_validator(mode="before")
     @classmethod

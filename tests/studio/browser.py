@@ -3,12 +3,14 @@
 Browser tests need Debian's Chromium at /usr/bin/chromium (or $REELBOX_CHROMIUM) and the
 `playwright` package; without them they are skipped, unless REELBOX_REQUIRE_BROWSER=1 (CI), which
 turns the skip into a failure. `playwright install` is never needed: the system browser is used.
-Screenshots of every screen go to test-artifacts/studio/.
+Screenshots of every screen go to test-artifacts/studio/; REELBOX_DOCS_SCREENSHOTS=1 also
+refreshes the ones docs/studio.md shows (docs/studio/).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from support.server import LiveServer, server_config, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "studio"
+DOCS = ROOT / "docs" / "studio"
 CHROMIUM = os.environ.get("REELBOX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -35,7 +38,8 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
-# A priced profile and an alias of it, besides the test profiles (tiny renders at 8 fps).
+# Besides the test profiles (tiny renders at 8 fps): a priced profile and an alias of it, and a
+# profile charging Sora's published prices that serves sora-2-pro.
 STUDIO_PROFILES = """
 [profiles.priced]
 engine = "procedural"
@@ -43,8 +47,15 @@ description = "the embedded engine with a price"
 price_per_second = 0.05
 options = { fps = 8 }
 
+[profiles.sora-priced]
+engine = "procedural"
+description = "the embedded engine, charging Sora's published prices"
+sora_prices = true
+options = { fps = 8 }
+
 [aliases]
 priced-alias = "priced"
+sora-2-pro = "sora-priced"
 """
 STUDIO_CONFIG = server_config() + STUDIO_PROFILES
 
@@ -89,10 +100,14 @@ class Studio:
         self.page.wait_for_selector("#create-form", state="attached")
         self.page.wait_for_function("() => document.querySelector('#model').options.length > 0")
 
-    def shot(self, name: str, *, full_page: bool = False) -> Path:
+    def shot(self, name: str, *, full_page: bool = False, docs: str | None = None) -> Path:
+        """A screenshot in test-artifacts/studio/; with `docs`, also docs/studio/<docs>.png
+        when REELBOX_DOCS_SCREENSHOTS=1 (how the pictures in docs/studio.md are refreshed)."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=full_page)
+        if docs is not None and os.environ.get("REELBOX_DOCS_SCREENSHOTS") == "1":
+            shutil.copyfile(path, DOCS / f"{docs}.png")
         return path
 
     def card(self, prompt: str) -> Any:

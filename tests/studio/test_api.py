@@ -73,9 +73,17 @@ def test_config_has_prices_and_limits(studio_server: LiveServer) -> None:
     config = get(studio_server, "/v1/studio/config")
     assert config["open_mode"] is True
     models = config["models"]
-    assert models["sora-2"]["price"] == {"per_second": 0.10, "by_size": {}, "source": "sora"}
-    pro = models["sora-2-pro-2025-10-06"]["price"]
-    assert pro["per_second"] == 0.30 and pro["by_size"]["1792x1024"] == 0.50
+    # The Sora names on the embedded engine are free here: no Sora price for a free render.
+    assert models["sora-2"]["price"] is None
+    assert models["sora-2"]["profile"] == "reelbox-procedural"
+    assert models["sora-2-pro-2025-10-06"]["price"] is None
+    # Sora's published prices only for a profile configured to charge them.
+    pro = models["sora-2-pro"]["price"]
+    assert pro == {
+        "per_second": 0.30,
+        "by_size": {"1024x1792": 0.50, "1792x1024": 0.50},
+        "source": "sora",
+    }
     # A profile's own price wins, and its aliases share it; unpriced profiles have none.
     assert models["priced"]["price"]["per_second"] == 0.05
     alias_price = models["priced-alias"]["price"]
@@ -84,6 +92,20 @@ def test_config_has_prices_and_limits(studio_server: LiveServer) -> None:
     assert models["sora-2"]["extension_seconds"] == ["4", "8", "12", "16", "20"]
     assert models["tiny"]["max_pixels"] > 0
     assert config["limits"]["max_extensions"] == 6
+
+
+def test_config_times_similar_videos_made_here(studio_server: LiveServer) -> None:
+    """The expected time comes from this project's finished videos, per profile."""
+    video = wait_finished(
+        studio_server, create_video(studio_server, prompt=unique("a clock"))["id"]
+    )
+    assert video["status"] == "completed"
+    models = get(studio_server, "/v1/studio/config")["models"]
+    timing = models["tiny"]["timing"]
+    assert timing["samples"] >= 1
+    # 32 frames of 320x180 took at least half a second by the server's whole-second clock.
+    assert timing["seconds_per_megapixel_frame"] >= 0.5 / (32 * 320 * 180 / 1e6)
+    assert models["priced-alias"]["timing"] == models["priced"]["timing"]
 
 
 def test_video_details_give_lineage_and_the_request_that_made_it(

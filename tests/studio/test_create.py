@@ -29,9 +29,9 @@ def test_text_video_reaches_completed_and_plays_with_its_duration(studio: Studio
     studio.open()
     prompt = unique("a red fox trotting through fresh snow at dusk")
     fill_text_request(studio, prompt)
-    # The estimate is shown before submitting: tiny has no price, so it is compute.
+    # The estimate is shown before submitting: tiny has no price, so it is free here.
     estimate = page.locator("#estimate")
-    assert "Compute estimate" in estimate.inner_text()
+    assert "Free on this server" in estimate.inner_text()
     assert "32 frames" in estimate.inner_text()  # 4 s at 8 fps
     studio.shot("create-text")
 
@@ -157,7 +157,7 @@ def test_image_to_video_with_a_mismatched_image_fixed_by_the_crop_control(
     assert pixel(620, 180)[2] > 150
     page.fill("#crop-position", "0")  # crop from the top instead of the middle
     page.dispatch_event("#crop-position", "input")
-    studio.shot("image-crop")
+    studio.shot("image-crop", docs="desktop-image")
 
     page.click("#submit")
     prompt = page.input_value("#prompt")

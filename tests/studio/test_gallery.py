@@ -182,6 +182,9 @@ def test_infinite_scroll_and_an_api_key_kept_in_the_browser(
         page.goto(server.url)
         # Without a key the server answers 401: the studio asks for one.
         page.locator("#key-dialog").wait_for()
+        # A server with keys says so (open local mode says the opposite).
+        assert "needs a key" in page.locator("#key-dialog").inner_text()
+        assert "no key is needed" not in page.locator("#key-dialog").inner_text()
         page.fill("#key-input", "sk-wrong")
         page.click("#key-save")  # the page reloads with the key, and is refused
         page.wait_for_selector("#key-error:not([hidden])")
@@ -203,6 +206,7 @@ def test_infinite_scroll_and_an_api_key_kept_in_the_browser(
 
         # Media comes through fetch with the key (blob URLs), so thumbnails and the player work.
         newest = studio.card(prompts[-1])
+        page.evaluate("window.scrollTo(0, 0)")  # thumbnails load lazily, in sight
         page.wait_for_function(
             "() => { const i = document.querySelector('.card img.thumb');"
             " return i && i.src.startsWith('blob:') && i.naturalWidth > 0; }"

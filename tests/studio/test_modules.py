@@ -49,25 +49,21 @@ def test_server_errors_map_to_form_fields(studio: Studio) -> None:
 
 
 def test_failures_read_plainly(studio: Studio) -> None:
+    errors = [
+        {"code": "moderation_blocked", "message": "Blocked by the moderation system."},
+        {"code": "timeout", "message": "The run took longer than 1800 s (worker 3)"},
+        {"code": "something_new", "message": "Traceback: KeyError 'x'"},
+        None,
+    ]
     texts = run(
-        studio,
-        "status.js",
-        "return arg.map(m.failureText);",
-        [
-            {
-                "code": "moderation_blocked",
-                "message": "Your request was blocked by our moderation system.",
-            },
-            {"code": "timeout", "message": "The run took longer than 1800 s"},
-            {"code": "something_new", "message": ""},
-            None,
-        ],
+        studio, "status.js", "return arg.map(e => [m.failureText(e), m.failureDetails(e)]);", errors
     )
+    # Plain words for the user; the server's own text only as details, and only when it adds some.
     assert texts == [
-        "Blocked by the moderation system. Your request was blocked by our moderation system.",
-        "It took too long and was stopped. The run took longer than 1800 s.",
-        "It failed (something_new).",
-        "It failed for an unknown reason.",
+        ["Blocked by the moderation system.", None],
+        ["It took too long and was stopped.", "The run took longer than 1800 s (worker 3)"],
+        ["The video could not be made.", "Traceback: KeyError 'x'"],
+        ["It failed for an unknown reason.", None],
     ]
 
 

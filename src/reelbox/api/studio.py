@@ -1,7 +1,7 @@
 """What the web studio needs that the OpenAI Videos API does not carry (Reelbox extensions).
 
-- `GET /v1/studio/config`: prices for the cost estimate, the server's limits and whether it runs
-  in open local mode.
+- `GET /v1/studio/config`: what the estimate needs (a profile's price, else how long similar
+  videos took here), the server's limits and whether it runs in open local mode.
 - `GET /v1/studio/videos/{id}`: a video's lineage (remixed, edited or extended from), its output
   details, and the request that made it, from which the studio writes `curl` and Python snippets.
 
@@ -10,6 +10,7 @@ The Video object of `/v1/videos` is left exactly as OpenAI defines it; everythin
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from fastapi import APIRouter
@@ -22,6 +23,7 @@ from reelbox.api.openai_rework import EXTENSION_SECONDS, MAX_EXTENSIONS, MAX_LIN
 from reelbox.api.video_jobs import video_json, video_not_found
 from reelbox.jobs.models import Job
 from reelbox.jobs.spec import Mode
+from reelbox.jobs.status import JobStatus
 
 router = APIRouter()
 
@@ -32,34 +34,67 @@ SORA_PRICES: dict[str, tuple[float, dict[str, float]]] = {
     "sora-2-pro": (0.30, {"1024x1792": 0.50, "1792x1024": 0.50}),
 }
 MAX_LINEAGE_DEPTH = 20
+TIMING_SAMPLES = 50  # the newest finished videos the expected time is taken from
 _LINEAGE_KINDS = {Mode.REMIX: "remix", Mode.EDIT: "edit", Mode.EXTEND: "extension"}
 
 
 def model_price(services: Services, name: str) -> dict[str, Any] | None:
-    """The price of a model name: its profile's configured price, else Sora's for a Sora alias."""
+    """What a video of model `name` costs, or None when it is free on this server.
+
+    The profile's `price_per_second` when set; Sora's published prices for a Sora name only when
+    its profile is configured to charge them (`sora_prices`). The embedded engine is free.
+    """
     resolved = services.catalog.resolve(name)
     if resolved is None:
         return None
     profile = services.settings.profiles.get(resolved.profile)
-    if profile is not None and profile.price_per_second is not None:
+    if profile is None:
+        return None
+    if profile.price_per_second is not None:
         return {"per_second": profile.price_per_second, "by_size": {}, "source": "profile"}
-    if resolved.sora:
+    if resolved.sora and profile.sora_prices:
         per_second, by_size = SORA_PRICES["sora-2-pro" if resolved.pro else "sora-2"]
         return {"per_second": per_second, "by_size": by_size, "source": "sora"}
     return None
 
 
+def render_timings(services: Services, project: str) -> dict[str, dict[str, Any]]:
+    """How fast each profile rendered this project's recent finished videos.
+
+    Per profile: the median of (render seconds) / (frames x megapixels) over up to
+    `TIMING_SAMPLES` of the newest completed videos, and how many it saw. Timestamps are whole
+    seconds, so a render is counted as at least half a second.
+    """
+    page = services.store.list_jobs(
+        project=project, dialect="openai", limit=TIMING_SAMPLES, statuses=[JobStatus.COMPLETED]
+    )
+    rates: dict[str, list[float]] = {}
+    for job in page.items:
+        if job.started_at is None or job.completed_at is None:
+            continue
+        work = job.spec.frame_count * job.width * job.height / 1e6
+        seconds = max(0.5, float(job.completed_at - job.started_at))
+        rates.setdefault(job.profile, []).append(seconds / max(work, 1e-6))
+    return {
+        profile: {"seconds_per_megapixel_frame": statistics.median(found), "samples": len(found)}
+        for profile, found in rates.items()
+    }
+
+
 @router.get("/studio/config")
 async def studio_config(services: ServicesDep, project: ProjectDep) -> Response:
     settings = services.settings
+    timings = await run_in_threadpool(render_timings, services, project)
     models = {}
     for name in services.catalog.names():
         resolved = services.catalog.resolve(name)
         assert resolved is not None
         models[name] = {
+            "profile": resolved.profile,
             "max_pixels": resolved.capabilities.max_pixels,
             "extension_seconds": list(EXTENSION_SECONDS) if resolved.sora else None,
             "price": model_price(services, name),
+            "timing": timings.get(resolved.profile),
         }
     return JSONResponse(
         {

@@ -19,6 +19,11 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
   }
 
+  /** The server's own words when they are meant for operators (a 5xx), for a "details" toggle. */
+  get details() {
+    return this.status >= 500 && this.message !== describeStatus(this.status) ? this.message : null;
+  }
+
   /** What to tell a person: the server's words, with advice where the status calls for it. */
   get friendly() {
     if (this.status === 0) return this.message;
@@ -30,7 +35,9 @@ export class ApiError extends Error {
         ? `Too many videos are waiting for this project.${wait}`
         : `${this.message}${wait}`;
     }
-    if (this.status >= 500) return `The server had a problem (${this.status}): ${this.message}`;
+    if (this.status >= 500) {
+      return `The server had a problem (${this.status}${this.code ? `, ${this.code}` : ""}). Try again shortly; if it keeps happening, tell whoever runs this server.`;
+    }
     return this.message;
   }
 }

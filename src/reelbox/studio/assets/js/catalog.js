@@ -1,7 +1,7 @@
 // What each model can do, from GET /v1/models (capabilities) and GET /v1/studio/config (prices,
 // pixel limits). The create form offers only what these allow.
 
-import { formatMoney, formatSize, formatCount, orientation } from "./format.js";
+import { formatCount, formatMoney, formatSeconds, formatSize, orientation } from "./format.js";
 
 // Offered when a profile takes any size (capabilities.sizes is null), largest first.
 const SIZE_PRESETS = [
@@ -89,32 +89,35 @@ export class Catalog {
   }
 
   /**
-   * What a request will cost: a price when one is configured (or Sora's for its names), else
-   * the work this server will do.
+   * What a request will cost and how long it will take. A price only when one is configured (the
+   * profile's own, or Sora's for a profile set to charge them); otherwise it is free on this
+   * server, and the expected time comes from similar videos made here.
    */
   estimate(name, size, seconds) {
     const caps = this.caps(name);
-    const price = this.config.models?.[name]?.price ?? null;
+    const model = this.config.models?.[name];
+    const price = model?.price ?? null;
     const secs = Number(seconds) || 0;
+    const fps = caps?.fps ?? 24;
+    const frames = Math.max(1, Math.round(secs * fps));
+    const timing = model?.timing ?? null;
+    const expected = timing ? Math.max(1, Math.round(timing.seconds_per_megapixel_frame * frames * (pixels(size) / 1e6))) : null;
+    const work = `${formatCount(frames)} frames at ${formatSize(size)}`;
+    const time = expected
+      ? `${work} · about ${formatSeconds(expected)} to make, judging by ${formatCount(timing.samples)} similar video${timing.samples === 1 ? "" : "s"} here`
+      : `${work} · no videos made here yet to time it`;
     if (price) {
       const perSecond = price.by_size?.[size] ?? price.per_second;
+      const source = price.source === "sora" ? "Sora's published price" : "this server's price";
       return {
         kind: "price",
         amount: perSecond * secs,
+        expected,
         text: formatMoney(perSecond * secs, this.config.currency),
-        detail: `${secs} s × ${formatMoney(perSecond, this.config.currency)}/s${
-          price.source === "sora" ? " at Sora's published price" : ""
-        }`,
+        detail: `${secs} s × ${formatMoney(perSecond, this.config.currency)}/s, ${source} · ${time}`,
       };
     }
-    const fps = caps?.fps ?? 24;
-    const frames = Math.max(1, Math.round(secs * fps));
-    return {
-      kind: "compute",
-      frames,
-      text: `${formatCount(frames)} frames`,
-      detail: `${formatSize(size)} at ${fps} fps, rendered on this server · no per-second price set`,
-    };
+    return { kind: "free", amount: 0, expected, text: "Free on this server", detail: time };
   }
 }
 

@@ -2,7 +2,7 @@
 // model (or the source video's model) allows, an estimate before submitting, and errors shown
 // next to the field they are about.
 
-import { MODE_LABELS, pixels } from "./catalog.js";
+import { MODE_LABELS } from "./catalog.js";
 import { $, fill, h } from "./dom.js";
 import { announce } from "./dialogs.js";
 import { formatSeconds, formatSize, truncate } from "./format.js";
@@ -37,7 +37,6 @@ export class CreateForm {
    * @param {() => object[]} deps.finishedVideos  finished videos to rework, newest first
    * @param {(id: string) => object|undefined} deps.videoById
    * @param {(video: object) => void} deps.onCreated
-   * @param {(model: string, frames: number, pixels: number) => number|null} deps.typicalSeconds
    */
   constructor(deps) {
     Object.assign(this, deps);
@@ -91,6 +90,13 @@ export class CreateForm {
       event.preventDefault();
       this.submit();
     });
+    // Ctrl+Enter (Cmd+Enter on a Mac) submits from anywhere in the form, the prompt included.
+    this.form.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.isComposing) return;
+      event.preventDefault();
+      this.form.requestSubmit();
+    });
+    if (/Mac|iPhone|iPad/.test(navigator.platform)) $("#submit-keys").textContent = "⌘ ↵";
     this.form.addEventListener("change", (event) => this.changed(event.target));
     this.form.addEventListener("input", (event) => {
       if (event.target === this.el.prompt) this.updateCount();
@@ -449,19 +455,16 @@ export class CreateForm {
       return;
     }
     const estimate = this.catalog.estimate(plan.model, plan.size, plan.seconds);
-    const fps = this.catalog.caps(plan.model)?.fps ?? 24;
-    const frames = Math.max(1, Math.round(Number(plan.seconds) * fps));
-    const typical = this.typicalSeconds(plan.model, frames, pixels(plan.size));
+    box.dataset.kind = estimate.kind;
     fill(
       box,
       h(
         "p",
         { class: "estimate-main" },
-        h("span", { class: "estimate-label" }, estimate.kind === "price" ? "Estimated cost" : "Compute estimate"),
+        h("span", { class: "estimate-label" }, estimate.kind === "price" ? "Estimated cost" : "Cost"),
         h("strong", { class: "estimate-value" }, estimate.text),
       ),
       h("p", { class: "estimate-detail" }, estimate.detail),
-      typical ? h("p", { class: "estimate-detail" }, `Similar videos here took about ${formatSeconds(typical)}.`) : null,
     );
   }
 
@@ -579,7 +582,7 @@ export class CreateForm {
       this.errors.set(field, message);
       this.errors.focus(field);
     } else {
-      this.errors.alert(message);
+      this.errors.alert(message, error.details ?? null);
     }
     announce(message);
   }

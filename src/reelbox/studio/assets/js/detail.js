@@ -3,9 +3,9 @@
 
 import { $, fill, h, icon } from "./dom.js";
 import { announce } from "./dialogs.js";
-import { formatDate, formatSeconds, formatSize, relativeTime, truncate } from "./format.js";
+import { formatDate, formatSeconds, formatSize, orientation, relativeTime, truncate } from "./format.js";
 import { curlSnippet, pythonSnippet } from "./snippets.js";
-import { failureText, statusText } from "./status.js";
+import { failureDetails, failureText, statusText } from "./status.js";
 
 const LINEAGE_LABELS = { remix: "Remixed from", edit: "Edited from", extension: "Extended from" };
 
@@ -37,7 +37,7 @@ export class DetailView {
       this.video = video;
       this.info = info;
       this.render();
-      $("#detail-heading").focus();
+      $("#detail-heading").focus({ preventScroll: true });
       return video;
     } catch (error) {
       if (token !== this.token) return null;
@@ -77,34 +77,43 @@ export class DetailView {
     }
     const hadFocus = this.root.contains(document.activeElement);
     this.render();
-    if (hadFocus) $("#detail-heading").focus();
+    if (hadFocus) $("#detail-heading").focus({ preventScroll: true });
   }
 
   render() {
     const video = this.video;
     const info = this.info;
+    // Portrait videos take the full height with the details and the code beside them; others
+    // the wide column, with the details beside and the code under them.
+    const portrait = orientation(video.size) === "portrait";
+    const code = this.reproduce(info);
     fill(
       this.root,
       backLink(),
       h(
         "div",
-        { class: "detail-grid" },
-        this.stage(video, info),
+        { class: `detail-grid ${portrait ? "portrait" : "landscape"}` },
+        h("div", { class: "detail-main" }, this.stage(video, info), portrait ? null : code),
         h(
           "div",
           { class: "detail-side" },
           h(
-            "p",
-            { class: "eyebrow" },
-            h("span", { class: `status-pill ${video.status}` }, statusText(video)),
-            h("span", {}, `Created ${relativeTime(video.created_at)}`),
+            "div",
+            { class: "detail-head" },
+            h(
+              "p",
+              { class: "eyebrow" },
+              h("span", { class: `status-pill ${video.status}` }, statusText(video)),
+              h("span", {}, `Created ${relativeTime(video.created_at)}`),
+            ),
+            h("h2", { id: "detail-heading", class: "detail-title", tabindex: "-1" }, truncate(video.prompt || video.id, 160)),
+            notDrawn(info),
+            this.actions(video, info),
           ),
-          h("h2", { id: "detail-heading", class: "detail-title", tabindex: "-1" }, truncate(video.prompt || video.id, 160)),
-          this.actions(video, info),
           this.lineage(info),
           this.parameters(video, info),
-          this.reproduce(info),
         ),
+        portrait ? h("div", { class: "detail-extra" }, code) : null,
       ),
     );
   }
@@ -120,7 +129,10 @@ export class DetailView {
         "aria-label": `Video: ${truncate(video.prompt, 100)}`,
       });
       const [w, hgt] = String(video.size).split("x").map(Number);
-      if (w && hgt) player.style.aspectRatio = `${w} / ${hgt}`;
+      if (w && hgt) {
+        player.style.aspectRatio = `${w} / ${hgt}`;
+        player.style.setProperty("--ratio", String(w / hgt));
+      }
       this.api.mediaUrl(video.id, "thumbnail").then((url) => (player.poster = url)).catch(() => {});
       this.api
         .mediaUrl(video.id, "video")
@@ -145,7 +157,10 @@ export class DetailView {
           icon("alert", "placeholder-icon"),
           h("p", { class: "stage-status" }, "This video failed"),
           h("p", { class: "stage-error" }, failureText(video.error)),
-          video.error?.code ? h("p", { class: "hint" }, `Error code: ${video.error.code}`) : null,
+          video.error?.code ? h("p", { class: "hint" }, "Error code: ", h("code", {}, video.error.code)) : null,
+          failureDetails(video.error)
+            ? h("details", { class: "failure-details" }, h("summary", {}, "Details"), h("p", {}, failureDetails(video.error)))
+            : null,
         ),
       );
     } else {
@@ -320,13 +335,20 @@ export class DetailView {
     select(this.tab);
     return h(
       "section",
-      { class: "detail-section", "aria-labelledby": "reproduce-heading" },
+      { class: "detail-section reproduce", "aria-labelledby": "reproduce-heading" },
       h("div", { class: "section-row" }, h("h3", { id: "reproduce-heading" }, icon("code"), "Make it again"), copy),
       h("div", { class: "tabs", role: "tablist", "aria-label": "Snippet language" }, Object.values(tabs)),
       panel,
       h("p", { class: "hint" }, needsKey ? "Reads your key from OPENAI_API_KEY. The seed is a Reelbox extension: the same seed makes the same video." : "The seed is a Reelbox extension: the same seed makes the same video."),
     );
   }
+}
+
+/** The words of the prompt the engine could not draw (when the server reports them). */
+function notDrawn(info) {
+  const words = Array.isArray(info?.not_understood) ? info.not_understood.filter((w) => typeof w === "string" && w) : [];
+  if (!words.length) return null;
+  return h("p", { class: "not-drawn" }, `Not drawn: ${words.join(", ")}`);
 }
 
 function backLink() {

@@ -13,7 +13,12 @@ export function announce(text) {
   }, 50);
 }
 
-/** A short message at the bottom of the screen, with an optional link. */
+const MAX_TOASTS = 3;
+
+/**
+ * A short message in the corner, with an optional link: newest first, at most three, each gone
+ * after `timeout` ms (the timer waits while the pointer or focus is on it).
+ */
 export function toast(text, { href = null, linkText = "View", tone = "info", timeout = 6000 } = {}) {
   const box = $("#toasts");
   const item = h(
@@ -21,16 +26,35 @@ export function toast(text, { href = null, linkText = "View", tone = "info", tim
     { class: `toast ${tone}` },
     icon(tone === "error" ? "alert" : "check"),
     h("span", { class: "toast-text" }, text),
-    href ? h("a", { href, class: "toast-link" }, linkText) : null,
+    href ? h("a", { href, class: "toast-link", onclick: () => item.remove() }, linkText) : null,
     h(
       "button",
       { type: "button", class: "icon-button", "aria-label": "Dismiss", onclick: () => item.remove() },
       icon("close"),
     ),
   );
-  box.append(item);
-  while (box.children.length > 3) box.firstElementChild.remove(); // the newest three
-  if (timeout) setTimeout(() => item.remove(), timeout);
+  box.prepend(item);
+  while (box.children.length > MAX_TOASTS) box.lastElementChild.remove(); // the newest three
+  if (timeout) {
+    let left = timeout;
+    let started = Date.now();
+    let timer = setTimeout(() => item.remove(), left);
+    const hold = () => {
+      if (timer === null) return;
+      clearTimeout(timer);
+      timer = null;
+      left -= Date.now() - started;
+    };
+    const resume = () => {
+      if (timer !== null || item.matches(":hover, :focus-within")) return;
+      started = Date.now();
+      timer = setTimeout(() => item.remove(), Math.max(1500, left));
+    };
+    item.addEventListener("pointerenter", hold);
+    item.addEventListener("focusin", hold);
+    item.addEventListener("pointerleave", resume);
+    item.addEventListener("focusout", () => setTimeout(resume, 0));
+  }
   return item;
 }
 
@@ -67,7 +91,7 @@ export class KeyDialog {
       event.preventDefault();
       const key = this.input.value.trim();
       if (!key) {
-        this.showError("Enter a key, or press Cancel.");
+        this.showError(this.openMode ? "No key is needed here: press Cancel, or enter one to keep it." : "Enter a key, or press Cancel.");
         this.input.focus();
         return;
       }
@@ -82,6 +106,17 @@ export class KeyDialog {
       this.onChange();
     });
     $("#key-cancel").addEventListener("click", () => this.dialog.close());
+  }
+
+  /** Say what this server wants: a key (keys configured) or none (open local mode). */
+  setMode({ openMode, project = "default" }) {
+    this.openMode = openMode;
+    $("#key-title").textContent = openMode ? "API key (not needed here)" : "API key";
+    $("#key-description").hidden = openMode;
+    const note = $("#key-open-note");
+    note.hidden = !openMode;
+    if (openMode) note.querySelector("strong").textContent = project;
+    $("#key-save").textContent = openMode ? "Save key anyway" : "Save key";
   }
 
   showError(message) {

@@ -1,7 +1,7 @@
 // Errors shown next to the form field they are about, whichever side found them: the form's own
 // checks, or the server (its error's `param` names the field).
 
-import { $ } from "./dom.js";
+import { $, fill, h } from "./dom.js";
 
 const FIELDS = ["prompt", "model", "size", "seconds", "image", "source", "characters", "seed"];
 
@@ -37,8 +37,13 @@ export class FieldErrors {
     this.alertBox.textContent = "";
   }
 
-  alert(message) {
-    this.alertBox.textContent = message;
+  /** A message for the whole form; `details` (operator text) waits behind a toggle. */
+  alert(message, details = null) {
+    fill(
+      this.alertBox,
+      h("span", {}, message),
+      details ? h("details", { class: "failure-details" }, h("summary", {}, "Details"), h("p", {}, details)) : null,
+    );
     this.alertBox.hidden = false;
     this.alertBox.focus();
   }

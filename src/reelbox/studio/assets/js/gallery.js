@@ -4,10 +4,11 @@
 import { TERMINAL } from "./api.js";
 import { $, h, icon } from "./dom.js";
 import { failureText, statusText } from "./status.js";
-import { formatSeconds, formatSize, relativeTime } from "./format.js";
+import { formatSeconds, formatSize, orientation, relativeTime } from "./format.js";
 import { attachScrub } from "./scrub.js";
 
 const PAGE = 24;
+const ROW = 4; // px: the masonry's row unit (grid-auto-rows in styles.css)
 
 export class Gallery {
   /**
@@ -34,11 +35,32 @@ export class Gallery {
       { rootMargin: "600px 0px" },
     );
     this.observer.observe($("#gallery-foot"));
+    // Masonry: each card spans as many rows as its height needs (its picture has its video's
+    // shape, so cards differ in height). Cards are `align-self: start`, so a span never feeds back.
+    this.sizer = new ResizeObserver((entries) => this.fit(entries.map((e) => e.target)));
+  }
+
+  /** Give cards their masonry row spans now (reads every height first, then writes). */
+  fit(items) {
+    const gap = parseFloat(getComputedStyle(this.list).getPropertyValue("--gap")) || 18;
+    const heights = items.map((li) => li.getBoundingClientRect().height);
+    items.forEach((li, i) => {
+      li.style.gridRowEnd = `span ${Math.max(1, Math.ceil((heights[i] + gap) / ROW))}`;
+    });
+  }
+
+  /** Whether the video's card is (at least partly) in the viewport. */
+  inView(id) {
+    const li = this.cards.get(id)?.li;
+    if (!li || !li.isConnected) return false;
+    const rect = li.getBoundingClientRect();
+    return rect.height > 0 && rect.bottom > 0 && rect.top < window.innerHeight && rect.right > 0 && rect.left < window.innerWidth;
   }
 
   reset() {
     this.generation += 1;
     this.cards.clear();
+    this.sizer.disconnect();
     this.list.replaceChildren();
     this.after = null;
     this.hasMore = true;
@@ -60,10 +82,12 @@ export class Gallery {
         const added = [];
         for (const video of page.data) {
           if (!this.cards.has(video.id)) {
-            this.put(video, { prepend: false });
+            this.put(video, { prepend: false, defer: true });
             added.push(video);
           }
         }
+        // Sized at once, so "is the end of the list in sight?" below sees the real layout.
+        this.fit(added.map((video) => this.cards.get(video.id).li));
         this.after = page.last_id ?? this.after;
         this.hasMore = Boolean(page.has_more && page.last_id);
         this.status.textContent = this.hasMore
@@ -102,7 +126,7 @@ export class Gallery {
   }
 
   /** Add or refresh a video's card (partial updates from the event stream are merged). */
-  put(update, { prepend = false } = {}) {
+  put(update, { prepend = false, defer = false } = {}) {
     const existing = this.cards.get(update.id);
     const video = existing ? { ...existing.video, ...update } : update;
     if (existing && existing.video.status === video.status) {
@@ -117,13 +141,16 @@ export class Gallery {
       return video;
     }
     const li = this.card(video);
+    this.sizer.observe(li);
     if (existing) {
       const hadFocus = existing.li.contains(document.activeElement);
+      this.sizer.unobserve(existing.li);
       existing.li.replaceWith(li);
       if (hadFocus) li.querySelector(".card-link")?.focus({ preventScroll: true });
     } else if (prepend) this.list.prepend(li);
     else this.list.append(li);
     this.cards.set(video.id, { li, video });
+    if (!defer) this.fit([li]);
     this.empty.hidden = true;
     return video;
   }
@@ -131,6 +158,7 @@ export class Gallery {
   remove(id) {
     const entry = this.cards.get(id);
     if (!entry) return;
+    this.sizer.unobserve(entry.li);
     entry.li.remove();
     this.cards.delete(id);
     this.api.forgetMedia(id);
@@ -152,6 +180,9 @@ export class Gallery {
     const failed = video.status === "failed";
     const titleId = `card-title-${video.id}`;
     const media = h("div", { class: `card-media ${video.status}` });
+    const shape = orientation(video.size) || "landscape";
+    const [width, height] = String(video.size).split("x").map(Number);
+    if (width && height) media.style.aspectRatio = `${width} / ${height}`; // the video's own shape
     if (done) {
       const img = h("img", { alt: "", loading: "lazy", decoding: "async", class: "thumb" });
       this.api
@@ -199,7 +230,7 @@ export class Gallery {
 
     const li = h(
       "li",
-      { class: "card", dataset: { id: video.id, status: video.status } },
+      { class: `card ${shape}`, dataset: { id: video.id, status: video.status } },
       media,
       h(
         "div",
@@ -212,7 +243,9 @@ export class Gallery {
           h("span", {}, `${video.model} · ${formatSize(video.size)}`),
           h("span", { class: "card-time" }, h("time", { datetime: new Date(video.created_at * 1000).toISOString() }, relativeTime(video.created_at))),
         ),
-        failed ? h("p", { class: "card-error" }, failureText(video.error)) : null,
+        failed
+          ? h("p", { class: "card-error" }, failureText(video.error), video.error?.code ? h("code", { class: "error-code" }, video.error.code) : null)
+          : null,
         h("div", { class: "card-actions" }, actions),
       ),
     );
@@ -227,6 +260,7 @@ function actionButton(action, label, video, onAction) {
     {
       type: "button",
       class: "chip",
+      title: label,
       "aria-label": `${label}: ${shortPrompt(video)}`,
       onclick: () => onAction(action, video),
     },

@@ -2,7 +2,7 @@
 // studio (#/) and a video's page (#/videos/{id}).
 
 import { Api, TERMINAL } from "./api.js";
-import { Catalog, pixels } from "./catalog.js";
+import { Catalog } from "./catalog.js";
 import { Characters } from "./characters.js";
 import { CreateForm } from "./create.js";
 import { DetailView } from "./detail.js";
@@ -19,6 +19,7 @@ const app = { catalog: null, gallery: null, form: null, detail: null, watcher: n
 
 const keyDialog = new KeyDialog({ onChange: () => window.location.reload() });
 api.onUnauthorized = () => {
+  keyDialog.setMode({ openMode: false }); // a 401 says it: this server has keys
   keyDialog.open({ error: getKey() ? "This key was not accepted. Check it, or ask for a key for this server." : "" });
 };
 $("#key-button").addEventListener("click", () => keyDialog.open());
@@ -41,6 +42,7 @@ async function boot() {
     return;
   }
   api.openMode = config.open_mode;
+  keyDialog.setMode({ openMode: config.open_mode, project: config.project });
   api.maxUploadBytes = config.limits?.max_upload_bytes ?? null;
   const badge = $("#access-badge");
   badge.hidden = false;
@@ -59,7 +61,6 @@ async function boot() {
     finishedVideos: () => app.gallery.videos().filter((v) => v.status === "completed"),
     videoById: (id) => app.gallery.get(id) ?? (app.detail.video?.id === id ? app.detail.video : undefined),
     onCreated: created,
-    typicalSeconds,
   });
   app.form.init();
   app.detail = new DetailView(api, { onAction });
@@ -132,8 +133,24 @@ function goToStudio() {
 function created(video) {
   app.gallery.put(video, { prepend: true });
   app.watcher.watch(video);
-  toast("Video queued. It appears in your gallery and updates as it renders.", { href: `#/videos/${video.id}` });
+  if (!onScreen(video.id)) toast("Video queued. It appears in your gallery and updates as it renders.", { href: `#/videos/${video.id}` });
   announce("Video queued.");
+}
+
+/** Whether the video is in sight (its page, or its card in the viewport): then it needs no toast. */
+function onScreen(id) {
+  if (window.location.hash === `#/videos/${id}`) return true;
+  return !$("#view-studio").hidden && app.gallery.inView(id);
+}
+
+/** Finished videos change how long the next one is expected to take: ask the server again. */
+async function refreshEstimates() {
+  try {
+    app.catalog.config = await api.config();
+    app.form.renderEstimate();
+  } catch {
+    // the estimate keeps its older figures
+  }
 }
 
 function videoChanged(update) {
@@ -142,13 +159,16 @@ function videoChanged(update) {
   app.detail.update(video);
   if (before && before.status !== video.status && TERMINAL.has(video.status)) {
     const what = truncate(video.prompt, 60);
+    // No toast for a video in sight: its page or card already shows the change.
+    const quiet = onScreen(video.id);
     if (video.status === "completed") {
-      toast(`Ready: ${what}`, { href: `#/videos/${video.id}`, linkText: "Watch" });
+      if (!quiet) toast(`Ready: ${what}`, { href: `#/videos/${video.id}`, linkText: "Watch" });
       announce(`Video ready: ${what}`);
       app.form.refreshSources();
       app.form.render();
+      refreshEstimates();
     } else {
-      toast(`Failed: ${failureText(video.error)}`, { href: `#/videos/${video.id}`, linkText: "Details", tone: "error", timeout: 10000 });
+      if (!quiet) toast(`Failed: ${failureText(video.error)}`, { href: `#/videos/${video.id}`, linkText: "Details", tone: "error", timeout: 10000 });
       announce(`Video failed: ${failureText(video.error)}`);
     }
   }
@@ -203,21 +223,6 @@ async function deleteVideo(video) {
   } else if (!(neighbour && app.gallery.focusCard(neighbour))) {
     $("#gallery-heading").focus();
   }
-}
-
-/** How long similar videos took here (from finished videos' timestamps), or null. */
-function typicalSeconds(model, frames, px) {
-  const fps = app.catalog.caps(model)?.fps ?? 24;
-  const rates = [];
-  for (const v of app.gallery.videos()) {
-    if (v.status !== "completed" || v.model !== model || !v.completed_at) continue;
-    const work = Math.max(1, Math.round(Number(v.seconds) * fps)) * pixels(v.size);
-    rates.push(Math.max(0.5, v.completed_at - v.created_at) / work);
-    if (rates.length >= 8) break;
-  }
-  if (!rates.length) return null;
-  rates.sort((a, b) => a - b);
-  return Math.max(1, Math.round(rates[Math.floor(rates.length / 2)] * frames * px));
 }
 
 function showBanner(message, { label, action }) {

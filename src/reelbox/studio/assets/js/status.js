@@ -20,12 +20,15 @@ export function statusText(video) {
   return `Status: ${video.status}`;
 }
 
-/** The failure in plain words, with the server's own message when it adds something. */
+/** The failure in plain words for the person who asked for the video (no operator text). */
 export function failureText(error) {
   if (!error) return "It failed for an unknown reason.";
-  const known = FAILURES[error.code];
-  const message = (error.message || "").trim();
-  if (!known) return message || `It failed (${error.code}).`;
-  if (!message || message === known) return known;
-  return `${known} ${message.endsWith(".") ? message : `${message}.`}`;
+  return FAILURES[error.code] ?? "The video could not be made.";
+}
+
+/** The server's own message, for the "details" toggle: null when it adds nothing. */
+export function failureDetails(error) {
+  const message = String(error?.message ?? "").trim();
+  if (!message || message === failureText(error)) return null;
+  return message;
 }
