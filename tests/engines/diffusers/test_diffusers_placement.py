@@ -46,8 +46,8 @@ def server(
     config = "\n".join(
         [
             server_config(workers=1, gpus=["cpu:0", "cpu:1", "cpu:2"]),
-            _profile("wan-one", path, "steps = 2\ngpus_per_job = 1\nreplicas = 1"),
-            _profile("wan-two", path, "steps = 2\ngpus_per_job = 2\nparallel = { ulysses = 2 }"),
+            _profile("wan-one", path, "steps = 4\ngpus_per_job = 1\nreplicas = 1"),
+            _profile("wan-two", path, "steps = 4\ngpus_per_job = 2\nparallel = { ulysses = 2 }"),
         ]
     )
     live = LiveServer(tmp_path_factory.mktemp("placed") / "data", config=config)
@@ -95,7 +95,10 @@ def test_a_two_rank_ulysses_job_equals_the_one_rank_job(client: OpenAI, server: 
     made = {}
     for model in ("wan-one", "wan-two"):
         video = client.videos.create(
-            model=model, prompt="a lighthouse at dusk", size="64x32", seconds="4",
+            model=model,
+            prompt="a lighthouse at dusk",
+            size="64x32",
+            seconds="4",
             extra_body={"seed": 7},
         )
         made[model] = finished(client, video, timeout=300)
@@ -112,12 +115,23 @@ def test_a_two_rank_ulysses_job_equals_the_one_rank_job(client: OpenAI, server: 
     assert difference.mean() < 0.01, difference.mean()
 
 
+def test_cancel_stops_every_rank_and_the_group_goes_on(client: OpenAI, server: LiveServer) -> None:
+    before = ready(server, "wan-two")[0]["pids"]
+    video = client.videos.create(model="wan-two", prompt="a storm", size="64x32", seconds="5")
+    wait_for(lambda: client.videos.retrieve(video.id).status == "in_progress", timeout=60)
+    client.videos.delete(video.id)
+    # Both ranks stop at the same step and the group takes the next job (no rebuild).
+    after = client.videos.create(model="wan-two", prompt="calm sea", size="64x32", seconds="1")
+    assert finished(client, after, timeout=300).status == "completed"
+    assert ready(server, "wan-two")[0]["pids"] == before
+
+
 def test_a_killed_rank_rebuilds_the_group_and_the_job_runs_again(
     client: OpenAI, server: LiveServer
 ) -> None:
     before = ready(server, "wan-two")[0]["pids"]
     assert isinstance(before, list) and len(before) == 2
-    video = client.videos.create(model="wan-two", prompt="waves", size="64x32", seconds="8")
+    video = client.videos.create(model="wan-two", prompt="waves", size="64x32", seconds="5")
     wait_for(lambda: client.videos.retrieve(video.id).status == "in_progress", timeout=60)
     os.kill(before[1], signal.SIGKILL)  # rank 1, mid-job
     after = wait_for(
