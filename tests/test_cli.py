@@ -142,3 +142,27 @@ def test_moderation_log_and_stats_read_the_audit_log(tmp_path: Path) -> None:
     assert stats.returncode == 0 and "hate" in stats.stdout and "3" in stats.stdout
     bad = _run("moderation", "log", "--data-dir", "data", "--since", "soon", cwd=tmp_path)
     assert bad.returncode == 2
+
+
+def test_models_shows_the_placement_and_refuses_one_that_cannot_fit(tmp_path: Path) -> None:
+    config = tmp_path / "placed.toml"
+    config.write_text(
+        'gpus = ["cpu:0", "cpu:1", "cpu:2"]\nworkers = 1\n'
+        '[profiles.pair]\nengine = "fake"\ngpus_per_job = 1\nreplicas = 2\n'
+        '[profiles.single]\nengine = "fake"\ngpus_per_job = 1\n'
+    )
+    result = _run("models", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "worker 0: pair on cpu:0" in result.stdout
+    assert "worker 1: pair on cpu:1" in result.stdout
+    assert "worker 2: single on cpu:2" in result.stdout
+    assert "worker 3: every CPU profile on cpu" in result.stdout
+
+    config.write_text(
+        'gpus = ["cpu:0"]\n[profiles.pair]\nengine = "fake"\ngpus_per_job = 1\nreplicas = 1\n'
+        '[profiles.single]\nengine = "fake"\ngpus_per_job = 1\n'
+    )
+    refused = _run("models", "--config", str(config), cwd=tmp_path)
+    assert refused.returncode != 0
+    words = " ".join(refused.stderr.replace("│", " ").split())  # unwrap Rich's error panel
+    assert "profile(s) single got no devices" in words

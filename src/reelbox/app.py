@@ -35,6 +35,7 @@ from reelbox.blobs.local import LocalBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
 from reelbox.engines.registry import check_weights
 from reelbox.executors.local import LocalExecutor
+from reelbox.executors.placement import plan_workers
 from reelbox.executors.runner import RunSettings
 from reelbox.executors.worker import WorkerConfig
 from reelbox.moderation.moderator import Moderator
@@ -83,12 +84,18 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         moderator = Moderator(settings.moderation)
         warn_unmoderated(settings)
         scheduler: Scheduler | None = None
+        executor: LocalExecutor | None = None
         if run_jobs:
             for name, profile in settings.profiles.items():
                 try:
                     check_weights(profile.engine, profile.options)
                 except ValueError as exc:
                     raise ValueError(f"profile {name!r}: {exc}") from None
+            placement = plan_workers(
+                settings.profiles, gpus=settings.gpus, cpu_workers=settings.workers
+            )
+            for line in placement.describe() if placement is not None else ():
+                log.info("placement: %s", line)
             executor = LocalExecutor(
                 config=WorkerConfig(
                     database_url=database_url,
@@ -101,10 +108,12 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     memory_mb=settings.worker_memory_mb,
                     moderation=settings.moderation,
                     environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
+                    pipelined=settings.pipelined_output,
                 ),
                 slots=settings.workers,
                 store=store,
                 job_timeout=settings.job_timeout_seconds,
+                placement=placement,
             )
             scheduler = Scheduler(
                 store=store,
@@ -130,6 +139,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             moderator=moderator,
             moderation_log=ModerationLog(engine),
             videos=VideoReader(engine),
+            placement=executor.placement_of if executor is not None else dict,
         )
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:

@@ -205,6 +205,23 @@ def list_models(config: ConfigOption = None) -> None:
             else ", ".join(map(str, caps["seconds"])),
         )
     console.print(table)
+    _print_placement(settings)
+
+
+def _print_placement(settings: Settings) -> None:
+    """The workers `serve` would start, when `gpus` places profiles on devices."""
+    from reelbox.executors.placement import PlacementError, plan_workers
+
+    try:
+        placement = plan_workers(
+            settings.profiles, gpus=settings.gpus, cpu_workers=settings.workers
+        )
+    except PlacementError as exc:
+        raise typer.BadParameter(str(exc), param_hint="gpus / gpus_per_job") from None
+    if placement is not None:
+        console.print("placement:")
+        for line in placement.describe():
+            console.print(f"  {line}", soft_wrap=True)
 
 
 @app.command("plan")

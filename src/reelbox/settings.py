@@ -8,6 +8,7 @@ a message that names the setting; nothing is built at import time.
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -49,6 +50,11 @@ class ProfileSettings(BaseModel):
     # The Sora names this profile serves are estimated at Sora's published prices (a profile
     # configured to charge them); price_per_second, when set, wins.
     sora_prices: bool = False
+    # Placement (with `gpus` set): devices per job (a multi-GPU job runs one rank per device,
+    # with `parallel = { ulysses = N }` or `ring`), and how many workers serve the profile
+    # ("fill": as many as the free devices allow). See executors/placement.py.
+    gpus_per_job: Literal[1, 2, 4, 8] | None = None
+    replicas: Annotated[int, Field(ge=1, le=256)] | Literal["fill"] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -179,6 +185,14 @@ class Settings(BaseSettings):
     insecure: bool = False
 
     workers: int = Field(2, ge=1, le=256, description="Global worker slots (processes).")
+    pipelined_output: bool = Field(
+        True, description="Store a diffusion job's video while the next job denoises."
+    )
+    gpus: Literal["all"] | list[str] | None = Field(
+        None,
+        description="Devices for placed profiles: 'all' or ['cuda:0', ...] ('cpu:N': CPU "
+        "pseudo-devices, for testing placement). Unset: every worker loads every profile.",
+    )
     max_running_per_project: int = Field(2, ge=1)
     max_queued_per_project: int = Field(50, ge=1)
     requests_per_minute: int = Field(0, ge=0, description="Per-project create limit; 0 = off.")
@@ -277,6 +291,17 @@ class Settings(BaseSettings):
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("gpus")
+    @classmethod
+    def _check_gpus(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list):
+            for device in value:
+                if not re.fullmatch(r"(cuda|cpu):\d+", device):
+                    raise ValueError(f"{device!r} is not a device like 'cuda:0' (or 'cpu:0')")
+            if len(set(value)) != len(value):
+                raise ValueError("a device is listed twice")
         return value
 
     @field_validator("webhook_allowed_networks")

@@ -68,6 +68,12 @@ def image_facts(data: bytes) -> tuple[str, int, int]:
         return str(image.format), image.width, image.height
 
 
+def decode_frames(data: bytes) -> np.ndarray:  # type: ignore[type-arg]
+    """Every frame of an MP4 as one (frames, height, width, 3) uint8 array."""
+    with av.open(io.BytesIO(data)) as container:
+        return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
+
+
 def first_frame(data: bytes) -> np.ndarray:  # type: ignore[type-arg]
     with av.open(io.BytesIO(data)) as container:
         frame = next(container.decode(video=0))

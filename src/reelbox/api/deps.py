@@ -64,6 +64,8 @@ class Services:
     moderator: Moderator
     moderation_log: ModerationLog
     videos: VideoReader
+    # Profile -> its placed workers (GET /v1/models' `placement`); empty without a placement.
+    placement: Callable[[], dict[str, list[dict[str, object]]]] = dict
 
 
 def services_of(request: Request) -> Services:

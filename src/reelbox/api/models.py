@@ -25,6 +25,8 @@ def model_json(services: Services, name: str) -> dict[str, Any]:
         capabilities["sizes"] = [f"{w}x{h}" for w, h in sizes]
         capabilities["seconds"] = list(SORA_SECONDS)
     profile = services.catalog.profiles[resolved.profile]
+    placed = services.placement()
+    extra = {"placement": placed.get(resolved.profile, [])} if placed else {}
     return {
         "id": name,
         "object": "model",
@@ -35,6 +37,7 @@ def model_json(services: Services, name: str) -> dict[str, Any]:
         "alias_of": resolved.profile if name != resolved.profile else None,
         "description": profile.description,
         "capabilities": capabilities,
+        **extra,
     }
 
 

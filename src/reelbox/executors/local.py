@@ -7,6 +7,10 @@ replaced; a job that runs past the time limit has its worker killed and fails wi
 A worker takes jobs only once it has said it is ready (its engines loaded their weights), so
 the time a worker spends warming up (at start, or after it was replaced) is never counted
 against a job: jobs wait in the queue meanwhile, and a job's clock starts when it is sent.
+
+With a placement (`executors.placement`), each slot serves only its profiles on its own devices,
+and a slot for a multi-GPU profile is a group of processes, one per device (`executors.ranks`):
+if any of them dies, the whole group is replaced and its job re-queued.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import socket
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from reelbox.executors.worker import WorkerConfig, worker_main
+from reelbox.executors.placement import Placement, WorkerPlan
+from reelbox.executors.ranks import GroupAddress
+from reelbox.executors.worker import Seat, WorkerConfig, worker_main
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
 from reelbox.store.store import Store
@@ -28,56 +35,163 @@ from reelbox.store.store import Store
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProfileFilter:
+    """Which queued jobs free slots can take: these profiles, or (`others`) any not placed."""
+
+    profiles: frozenset[str]
+    others: bool
+    placed: frozenset[str]
+
+
 @dataclass
 class _Slot:
-    process: BaseProcess
+    processes: list[BaseProcess]  # rank 0 first; one process unless a multi-GPU group
     conn: Connection
     spawned: float
-    ready: bool = False  # the worker said ("ready",): its engines are warm
+    plan: WorkerPlan | None = None
+    ready: bool = False  # the worker said ("ready", report): its engines are warm
+    report: dict[str, object] | None = None  # what the worker says it loaded and sees
     job: Job | None = None
     started: float = 0.0  # when `job` was sent: its clock for the time limit
     slow_warning: bool = False
 
     @property
+    def process(self) -> BaseProcess:
+        return self.processes[0]
+
+    @property
+    def alive(self) -> bool:
+        return all(p.is_alive() for p in self.processes)
+
+    @property
     def idle(self) -> bool:
-        return self.ready and self.job is None and self.process.is_alive()
+        return self.ready and self.job is None and self.alive
+
+    def serves(self, profile: str, placed: frozenset[str]) -> bool:
+        if self.plan is None or self.plan.profiles is None:
+            return profile not in placed
+        return profile in self.plan.profiles
+
+    def kill(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+        for process in self.processes:
+            process.join()
 
 
 class LocalExecutor:
     def __init__(
-        self, *, config: WorkerConfig, slots: int, store: Store, job_timeout: float
+        self,
+        *,
+        config: WorkerConfig,
+        slots: int,
+        store: Store,
+        job_timeout: float,
+        placement: Placement | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.job_timeout = job_timeout
-        self._size = slots
+        self.placement = placement
+        self._plans: list[WorkerPlan | None] = (
+            list(placement.workers) if placement is not None else [None] * slots
+        )
+        self._placed = placement.placed if placement is not None else frozenset()
         self._slots: list[_Slot] = []
         self._context = multiprocessing.get_context("spawn")
 
-    def _spawn(self) -> _Slot:
+    def _seat(self, plan: WorkerPlan, *, rank: int, port: int) -> Seat:
+        profiles = {
+            name: (engine, dict(options))
+            for name, (engine, options) in self.config.profiles.items()
+            if (name in plan.profiles if plan.profiles is not None else name not in self._placed)
+        }
+        for engine, options in profiles.values():
+            if engine == "diffusers" and plan.devices:
+                options["device"] = plan.rank_device(rank)
+        group = None
+        if plan.world_size > 1:
+            backend = "gloo" if plan.on_cpu else "nccl"
+            group = GroupAddress(rank=rank, world_size=plan.world_size, port=port, backend=backend)
+        return Seat(plan=plan, profiles=profiles, group=group)
+
+    def _spawn(self, plan: WorkerPlan | None) -> _Slot:
         parent, child = self._context.Pipe()
-        process = self._context.Process(
-            target=worker_main,
-            args=(child, self.config, os.getpid()),
-            name="reelbox-worker",
-            daemon=True,
-        )
-        process.start()
+        port = _free_port() if plan is not None and plan.world_size > 1 else 0
+        processes: list[BaseProcess] = []
+        for rank in range(plan.world_size if plan is not None else 1):
+            seat = self._seat(plan, rank=rank, port=port) if plan is not None else None
+            process = self._context.Process(
+                target=worker_main,
+                args=(child if rank == 0 else None, self.config, os.getpid(), seat),
+                name="reelbox-worker" if rank == 0 else f"reelbox-worker-rank{rank}",
+                daemon=True,
+            )
+            process.start()
+            processes.append(process)
         child.close()
-        return _Slot(process=process, conn=parent, spawned=time.monotonic())
+        return _Slot(processes=processes, conn=parent, spawned=time.monotonic(), plan=plan)
 
     def start(self) -> None:
-        self._slots = [self._spawn() for _ in range(self._size)]
+        self._slots = [self._spawn(plan) for plan in self._plans]
 
     def free_slots(self) -> int:
         """Workers that are warm and idle (a warming worker is not a free slot yet)."""
         return sum(1 for s in self._slots if s.idle)
 
+    def free_filter(self) -> ProfileFilter | None:
+        """Which jobs the idle slots can take; None without a placement (any job)."""
+        if self.placement is None:
+            return None
+        idle = [s for s in self._slots if s.idle]
+        profiles: set[str] = set()
+        others = False
+        for slot in idle:
+            if slot.plan is None or slot.plan.profiles is None:
+                others = True
+            else:
+                profiles |= slot.plan.profiles
+        return ProfileFilter(profiles=frozenset(profiles), others=others, placed=self._placed)
+
+    def workers(self) -> list[dict[str, object]]:
+        """Each slot's plan and what its worker reported from inside (None while warming)."""
+        return [
+            {
+                "plan": slot.plan.label() if slot.plan is not None else "every profile",
+                "pids": [p.pid for p in slot.processes],
+                "ready": slot.ready,
+                "report": slot.report,
+            }
+            for slot in self._slots
+        ]
+
+    def placement_of(self) -> dict[str, list[dict[str, object]]]:
+        """Per profile, the workers placed for it and what each reported loading (an extension
+        of `GET /v1/models`); empty without a placement."""
+        if self.placement is None:
+            return {}
+        shown: dict[str, list[dict[str, object]]] = {}
+        for name in self.config.profiles:
+            shown[name] = [
+                {
+                    "devices": list(slot.plan.devices) if slot.plan is not None else [],
+                    "ranks": slot.plan.world_size if slot.plan is not None else 1,
+                    "pids": [process.pid for process in slot.processes],
+                    "ready": slot.ready,
+                    "loaded": (slot.report or {}).get("profiles"),
+                }
+                for slot in self._slots
+                if slot.serves(name, self._placed)
+            ]
+        return shown
+
     def running(self) -> set[str]:
         return {s.job.id for s in self._slots if s.job is not None}
 
     def submit(self, job: Job) -> None:
-        slot = next(s for s in self._slots if s.idle)
+        slot = next(s for s in self._slots if s.idle and s.serves(job.profile, self._placed))
         slot.job = job
         slot.started = time.monotonic()
         slot.conn.send(("run", job.id, job.attempt))
@@ -90,17 +204,17 @@ class LocalExecutor:
             except (EOFError, OSError):
                 pass
             job = slot.job
-            if not slot.process.is_alive():
-                slot.process.join()
+            if not slot.alive:
+                dead = next(p for p in slot.processes if not p.is_alive())
+                slot.kill()  # a group is replaced whole: its other ranks cannot go on alone
                 if job is not None:
-                    reason = f"the worker process died (exit code {slot.process.exitcode})"
+                    reason = f"the worker process died (exit code {dead.exitcode})"
                     log.warning("job %s: %s", job.id, reason)
                     self.store.requeue_or_fail(job.id, attempt=job.attempt, reason=reason)
                 self._replace(i)
             elif job is not None and time.monotonic() - slot.started > self.job_timeout:
                 log.warning("job %s exceeded %.0f s; killing its worker", job.id, self.job_timeout)
-                slot.process.kill()
-                slot.process.join()
+                slot.kill()
                 self.store.fail(
                     job.id,
                     attempt=job.attempt,
@@ -114,6 +228,7 @@ class LocalExecutor:
     def _received(self, slot: _Slot, message: tuple[str, ...]) -> None:
         if message[0] == "ready":
             slot.ready = True
+            slot.report = message[1] if len(message) > 1 else None  # type: ignore[assignment]
             log.info("worker %s ready in %.1f s", slot.process.pid, time.monotonic() - slot.spawned)
         elif message[0] == "done" and slot.job is not None and message[1] == slot.job.id:
             slot.job = None
@@ -132,7 +247,7 @@ class LocalExecutor:
 
     def _replace(self, index: int) -> None:
         self._slots[index].conn.close()
-        self._slots[index] = self._spawn()
+        self._slots[index] = self._spawn(self._plans[index])
 
     def shutdown(self) -> None:
         for slot in self._slots:
@@ -140,9 +255,16 @@ class LocalExecutor:
                 slot.conn.send(("stop",))
         deadline = time.monotonic() + 5
         for slot in self._slots:
-            slot.process.join(max(0.0, deadline - time.monotonic()))
-            if slot.process.is_alive():
-                slot.process.kill()
-                slot.process.join()
+            for process in slot.processes:
+                process.join(max(0.0, deadline - time.monotonic()))
+            slot.kill()
             slot.conn.close()
         self._slots = []
+
+
+def _free_port() -> int:
+    """A TCP port for a job group's rendezvous on loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reelbox.blobs import keys
 from reelbox.blobs.base import BlobNotFound, BlobStore
-from reelbox.engines.base import Engine, EngineError, GenerationCancelled
+from reelbox.engines.base import CancelCheck, Engine, EngineError, GenerationCancelled
 from reelbox.executors.pipeline import produce
 from reelbox.executors.review import JobReview
 from reelbox.jobs.ids import new_generation_id
@@ -77,8 +78,12 @@ def run_job(
     engine: Engine,
     settings: RunSettings,
     moderator: Moderator | None = None,
+    cancel_gate: Callable[[CancelCheck], CancelCheck] | None = None,
 ) -> None:
-    """Generate `job` (already claimed for `job.attempt`) and record completion or failure."""
+    """Generate `job` (already claimed for `job.attempt`) and record completion or failure.
+
+    `cancel_gate` wraps the cancel check (a multi-GPU job makes every rank agree on it).
+    """
     review = None
     if moderator is not None:
 
@@ -95,8 +100,10 @@ def run_job(
         # 100 is written only with completion, in the same transaction.
         heartbeat.progress = max(heartbeat.progress, min(99, int(fraction * 100)))
 
-    def should_cancel() -> bool:
+    def lease_lost() -> bool:
         return heartbeat.state is not LeaseState.HELD
+
+    should_cancel = cancel_gate(lease_lost) if cancel_gate is not None else lease_lost
 
     try:
         outputs = produce(

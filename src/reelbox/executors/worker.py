@@ -6,9 +6,14 @@ time. It dies with its parent, so a killed server never leaves orphans writing t
 next server start re-queues.
 
 Messages: the parent sends `("run", job_id, attempt)` and `("stop",)`; the worker sends
-`("ready",)` once its engines are warm, then `("done", job_id)` after each job. Engines with a
+`("ready", report)` once its engines are warm (the report says which profiles it loaded and which
+devices it sees, read inside the worker), then `("done", job_id)` after each job. Engines with a
 `warm_up()` load their weights before `ready` unless their `warm_at_start` is false (a profile's
 `warm = false`), in which case the first job of that profile loads them.
+
+A placed worker has a `Seat`: its profiles and devices (set in the environment before torch is
+imported) and, for a multi-GPU job, its rank in a process group (`executors.ranks`). Only rank 0
+has a connection to the parent; the other ranks follow it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,20 @@ from typing import Any
 from reelbox.blobs.local import LocalBlobStore
 from reelbox.engines.base import Engine
 from reelbox.engines.registry import build_engine
+from reelbox.executors.placement import WorkerPlan
+from reelbox.executors.ranks import (
+    BYE,
+    END,
+    END_TIMEOUT,
+    GroupAddress,
+    LeaderEngine,
+    OutOfStep,
+    RankGroup,
+    follow,
+)
 from reelbox.executors.runner import RunSettings, run_job
+from reelbox.executors.stages import Stages, pipelines_output
+from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode, JobStatus
 from reelbox.moderation.moderator import Moderator
 from reelbox.settings import ModerationSettings
@@ -50,6 +68,21 @@ class WorkerConfig:
     memory_mb: int = 0
     moderation: ModerationSettings | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    # Engines that compute frames first free the worker for the next job while storing.
+    pipelined: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Seat:
+    """One placed worker process: what it runs, where, and its rank in a job group."""
+
+    plan: WorkerPlan
+    profiles: dict[str, tuple[str, dict[str, Any]]]  # the profiles this worker loads
+    group: GroupAddress | None = None
+
+    @property
+    def rank(self) -> int:
+        return self.group.rank if self.group is not None else 0
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -85,18 +118,41 @@ def _warm_engines(profiles: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, 
     return engines
 
 
-def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None:
+def _report(engines: dict[str, Engine]) -> dict[str, Any]:
+    """What this worker really loaded and sees, for the parent (and the tests) to check."""
+    return {
+        "pid": os.getpid(),
+        "profiles": sorted(engines),
+        "devices": os.environ.get("REELBOX_DEVICES", ""),
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+    }
+
+
+def worker_main(
+    conn: Connection | None, config: WorkerConfig, parent_pid: int, seat: Seat | None = None
+) -> None:
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     os.environ.update(config.environment)
+    if seat is not None:
+        os.environ.update(seat.plan.environment())  # before anything imports torch
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
     if config.memory_mb:
         _limit_memory(config.memory_mb)
-    store = Store(connect(config.database_url, pool_size=2))
     blobs = LocalBlobStore(config.blob_dir)
+    profiles = seat.profiles if seat is not None else config.profiles
+    group = RankGroup(seat.group) if seat is not None and seat.group is not None else None
+    engines = _warm_engines(profiles)
+    if group is not None and not group.leader:
+        engine = next(iter(engines.values()), None)
+        if engine is not None and follow(group, engine=engine, blobs=blobs):
+            group.close()
+        return  # out of step or without an engine: the parent rebuilds the group
+    assert conn is not None
+    store = Store(connect(config.database_url, pool_size=2))
     moderator = Moderator(config.moderation) if config.moderation is not None else None
-    engines = _warm_engines(config.profiles)
-    conn.send(("ready",))  # the parent sends jobs (and starts their clocks) only from now on
+    stages = Stages()
+    conn.send(("ready", _report(engines)))  # jobs (and their clocks) start only from now on
 
     while True:
         try:
@@ -104,14 +160,31 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
         except (EOFError, OSError):
             return
         if message[0] == "stop":
+            stages.join()
+            if group is not None:
+                _goodbye(group)
             return
         _, job_id, attempt = message
         job = store.get_job(job_id)
         if job is not None and job.attempt == attempt and job.status is JobStatus.IN_PROGRESS:
+            if group is not None:
+                in_step = _run_in_group(
+                    group,
+                    job,
+                    store=store,
+                    blobs=blobs,
+                    engines=engines,
+                    config=config,
+                    moderator=moderator,
+                )
+                conn.send(("done", job_id))
+                if not in_step:
+                    return  # the parent sees rank 0 end and replaces every rank
+                continue
             try:
                 engine = engines.get(job.profile)
                 if engine is None:
-                    name, options = config.profiles[job.profile]
+                    name, options = profiles[job.profile]
                     engine = engines[job.profile] = build_engine(name, options)
             except Exception as exc:
                 log.exception("cannot build engine for profile %s", job.profile)
@@ -122,12 +195,69 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
                     message=f"The engine for {job.profile!r} could not start: {exc}",
                 )
             else:
-                run_job(
-                    job,
-                    store=store,
-                    blobs=blobs,
-                    engine=engine,
-                    settings=config.run,
-                    moderator=moderator,
-                )
+
+                def run(engine: Engine, job: Job = job) -> None:
+                    run_job(
+                        job,
+                        store=store,
+                        blobs=blobs,
+                        engine=engine,
+                        settings=config.run,
+                        moderator=moderator,
+                    )
+
+                if config.pipelined and pipelines_output(engine):
+                    # "done" goes out once the engine is free; storing goes on beside the next.
+                    stages.run(job.id, calls=job.spec.variants, engine=engine, run=run)
+                else:
+                    run(engine)
         conn.send(("done", job_id))
+
+
+def _run_in_group(
+    group: RankGroup,
+    job: Job,
+    *,
+    store: Store,
+    blobs: LocalBlobStore,
+    engines: dict[str, Engine],
+    config: WorkerConfig,
+    moderator: Moderator | None,
+) -> bool:
+    """Rank 0's part of a multi-GPU job; False when the ranks fell out of step."""
+    engine = engines.get(job.profile)
+    if engine is None:
+        store.fail(
+            job.id,
+            attempt=job.attempt,
+            code=FailureCode.ENGINE_ERROR.value,
+            message=f"The engine for {job.profile!r} could not start.",
+        )
+        return True
+    group.share(job)
+    run_job(
+        job,
+        store=store,
+        blobs=blobs,
+        engine=LeaderEngine(engine),
+        settings=config.run,
+        moderator=moderator,
+        cancel_gate=group.cancel_check,
+    )
+    try:
+        failed = group.message(END, 0, timeout=END_TIMEOUT)
+    except (OutOfStep, RuntimeError):
+        failed = 1
+    if failed:
+        # A rank failed where rank 0 did not (or the reverse): start the group afresh.
+        log.warning("job %s: the ranks went out of step; rebuilding the group", job.id)
+    return not failed
+
+
+def _goodbye(group: RankGroup) -> None:
+    try:
+        group.share(None)
+        group.message(BYE)
+    except (OutOfStep, RuntimeError):
+        pass
+    group.close()

@@ -91,10 +91,17 @@ class Scheduler:
         """Claim jobs into free slots; returns how many started."""
         started = 0
         while self.executor.free_slots() > 0:
+            # With a placement, only jobs of profiles that have an idle worker are claimed.
+            free_filter = getattr(self.executor, "free_filter", None)
+            only = free_filter() if callable(free_filter) else None
+            if only is not None and not only.others and not only.profiles:
+                break
             job = self.store.claim_next(
                 owner=self.owner,
                 lease_seconds=self.settings.lease_seconds,
                 per_project_limit=self.settings.per_project_limit,
+                profiles=only.profiles if only is not None else (),
+                other_than=only.placed if only is not None and only.others else None,
             )
             if job is None:
                 break

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from reelbox.jobs.models import Character, Job
 from reelbox.jobs.status import FailureCode, JobStatus, check_transition
@@ -142,8 +142,19 @@ class Store(JobQueries):
 
     # -- scheduling ----------------------------------------------------------------------------
 
-    def claim_next(self, *, owner: str, lease_seconds: float, per_project_limit: int) -> Job | None:
+    def claim_next(
+        self,
+        *,
+        owner: str,
+        lease_seconds: float,
+        per_project_limit: int,
+        profiles: Collection[str] = (),
+        other_than: Collection[str] | None = None,
+    ) -> Job | None:
         """Move the fairest queued job to `in_progress` and lease it to `owner`.
+
+        With a placement only some profiles have a free worker: then only jobs of `profiles`, or
+        of any profile not in `other_than` (when given), are taken. Without either, any job.
 
         Fair: among projects under their running limit, the one with the fewest running jobs
         goes first; within a project, oldest first. On Postgres the row is locked with
@@ -165,6 +176,11 @@ class Store(JobQueries):
             .order_by(running, jobs.c.created_at, jobs.c.id)
             .limit(1)
         )
+        if profiles or other_than is not None:
+            takeable = [jobs.c.profile.in_(sorted(profiles))] if profiles else []
+            if other_than is not None:
+                takeable.append(jobs.c.profile.not_in(sorted(other_than)))
+            query = query.where(or_(*takeable))
         if self._postgres:
             query = query.with_for_update(skip_locked=True, of=jobs)
         with self._writer.begin() as conn:

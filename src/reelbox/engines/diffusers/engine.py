@@ -81,6 +81,10 @@ class _Plan:
 class DiffusersEngine:
     """A profile of a diffusers video family; see `options.py` for its settings."""
 
+    # Every frame exists before the first is yielded: a worker may store this job's video
+    # while the next job denoises (executors/stages.py).
+    computes_frames_first = True
+
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: ProfileOptions = parse_options(dict(options or {}))
         self._natives = self.options.resolutions

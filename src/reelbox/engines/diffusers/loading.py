@@ -7,10 +7,11 @@ the load with a message naming the option.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, TypeVar
 
@@ -152,6 +153,8 @@ def _apply(pipe: Pipeline, options: ProfileOptions) -> None:
         )
     elif options.offload is None:
         _lever("device", lambda: pipe.to(options.device))
+    if options.parallel is not None:
+        _parallelize(denoisers, options)
     if options.compile is not None:
         for module in denoisers:
             if options.compile == "regional":
@@ -169,3 +172,44 @@ def _lever(option: str, apply: Callable[[], _T]) -> _T:
         raise EngineError(
             f"option {option} cannot be applied here: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def _parallelize(denoisers: list[Any], options: ProfileOptions) -> None:
+    """Context parallelism over the job group's ranks (`executors.ranks`), when there is one.
+
+    Outside a process group (e.g. `reelbox generate`) the profile runs on one device as usual.
+    """
+    import torch.distributed as dist
+
+    if not dist.is_available() or not dist.is_initialized() or dist.get_world_size() == 1:
+        log.info("option parallel: no process group; running on one device")
+        return
+    assert options.parallel is not None
+    ulysses, ring = options.parallel
+    if ulysses * ring != dist.get_world_size():
+        raise EngineError(
+            f"option parallel: ulysses {ulysses} x ring {ring} does not match the job's "
+            f"{dist.get_world_size()} ranks (gpus_per_job)"
+        )
+    config = diffusers.ContextParallelConfig(  # type: ignore[no-untyped-call]
+        ulysses_degree=ulysses if ulysses > 1 else None, ring_degree=ring if ring > 1 else None
+    )
+    with _one_device_per_rank_on_cpu(options.device):
+        for module in denoisers:
+            _lever("parallel", partial(module.enable_parallelism, config=config))
+
+
+@contextlib.contextmanager
+def _one_device_per_rank_on_cpu(device: str) -> Iterator[None]:
+    """diffusers 0.42 places rank r on `r % torch.accelerator.device_count()`, which divides by
+    zero on a machine without an accelerator. For CPU ranks (gloo; tests and CPU-only hosts)
+    report one device while parallelism is enabled; GPU ranks are left untouched."""
+    if not device.startswith("cpu") or torch.accelerator.device_count() > 0:
+        yield
+        return
+    real = torch.accelerator.device_count
+    torch.accelerator.device_count = lambda: 1
+    try:
+        yield
+    finally:
+        torch.accelerator.device_count = real

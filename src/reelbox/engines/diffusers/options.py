@@ -116,6 +116,7 @@ _KNOWN = frozenset(
         "vae_slicing",
         "audio",
         "warm",
+        "parallel",
     }
 )
 _AUDIO_KNOWN = frozenset(
@@ -184,6 +185,8 @@ class ProfileOptions:
     vae_slicing: bool = False
     audio: AudioOptions | None = None
     warm: bool = True  # workers load the weights when they start (false: on the first job)
+    # Context parallelism over a multi-GPU job's ranks: (ulysses degree, ring degree).
+    parallel: tuple[int, int] | None = None
 
 
 def parse_options(options: Mapping[str, Any]) -> ProfileOptions:
@@ -271,7 +274,29 @@ def parse_options(options: Mapping[str, Any]) -> ProfileOptions:
         vae_slicing=_bool(options, "vae_slicing"),
         audio=_audio(options.get("audio"), device=device, dtype=dtype),
         warm=_bool(options, "warm", default=True),
+        parallel=_parallel(options.get("parallel")),
     )
+
+
+def _parallel(value: Any) -> tuple[int, int] | None:
+    """`parallel = { ulysses = N, ring = M }` (placement checks the product against the GPUs)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError("option parallel must be a table like { ulysses = 2 }")
+    unknown = sorted(set(value) - {"ulysses", "ring"})
+    if unknown:
+        raise ValueError(
+            f"option parallel: unknown degree(s) {', '.join(unknown)}; known: ulysses, ring "
+            "(diffusers' enable_parallelism offers no CFG parallelism)"
+        )
+    degrees = []
+    for key in ("ulysses", "ring"):
+        degree = value.get(key, 1)
+        if not isinstance(degree, int) or isinstance(degree, bool) or degree < 1:
+            raise ValueError(f"option parallel.{key} must be a positive integer")
+        degrees.append(degree)
+    return degrees[0], degrees[1]
 
 
 def _resolutions(options: Mapping[str, Any], family: Family) -> tuple[Size, ...]:
