@@ -168,11 +168,18 @@ def test_a_failure_while_painting_reaches_the_consumer(monkeypatch: pytest.Monke
         next(result.frames)
 
 
-def test_dialogue_without_espeak_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("reelbox.media.speech.shutil.which", lambda name: None)
-    with pytest.raises(EngineError, match="espeak-ng"):
-        generate(spec('a man says "hello"'))
-    assert generate(spec("a man walks")).audio is not None  # no dialogue: no need for it
+def test_dialogue_without_any_speech_renders_with_its_sound_bed_and_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("reelbox.media.speech._loaded", [None])
+    monkeypatch.setenv("PATH", "")
+    result = generate(spec('a man says "hello"'))
+    assert len(list(result.frames)) == 24
+    assert result.audio is not None and float(np.abs(result.audio.samples).max()) > 0.01
+    (warning,) = result.plan["warnings"]
+    assert "not spoken" in warning and "apt-get" not in warning  # no admin talk for users
+    walking = generate(spec("a man walks"))
+    assert walking.audio is not None and "warnings" not in walking.plan
     assert generate(spec('a man says "hello"', audio=False)).audio is None
 
 

@@ -18,6 +18,7 @@ background thread a few frames ahead of the encoder.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -57,6 +58,12 @@ from reelbox.engines.streaming import guarded_frames
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.media.speech import SpeechUnavailable
 
+log = logging.getLogger(__name__)
+
+SPEECH_WARNING = (
+    "The dialogue was not spoken: speech synthesis is not available on this server. "
+    "The video has its other sounds."
+)
 MAX_SIDE = 1920
 MIN_SIDE = 16
 MAX_SECONDS = 120.0
@@ -132,13 +139,16 @@ class ProceduralEngine:
         samples = round(count * SAMPLE_RATE / fps)
         sound = spec.audio and plan.audio
         dialogue = Dialogue()
+        warnings: list[str] = []
         if sound and plan.sound.dialogue:
             try:
                 dialogue = prepare_dialogue(
                     plan, samples=samples, stage=stage, time_offset=offset, tempo=tempo
                 )
             except SpeechUnavailable as exc:
-                raise EngineError(str(exc)) from exc
+                # The picture and the sound bed are still worth having: say what is missing.
+                log.warning("dialogue not spoken: %s", exc)
+                warnings.append(SPEECH_WARNING)
         speaking = dialogue.speaking or estimate_speaking(plan, seconds=seconds, tempo=tempo)
         # Start painting (in the background) before mixing the sound.
         paint = self._frames(spec, inputs, plan, painted=painted, offset=offset, speaking=speaking)
@@ -149,6 +159,8 @@ class ProceduralEngine:
         result_plan = plan.to_json()
         result_plan["mode"] = spec.mode.value
         result_plan["painted"] = painted or spec.mode is Mode.TEXT
+        if warnings:
+            result_plan["warnings"] = warnings
         return GenerationResult(
             width=width,
             height=height,
