@@ -26,6 +26,8 @@ from reelbox.engines.procedural.seeding import layout_seed, rng_for
 from reelbox.engines.procedural.vocabulary import SPEED_FACTORS, WIND_LEVELS
 
 MAX_SUBJECTS = 8
+# Kinds best shown with the place around them (a wide shot).
+_SKY_KINDS = frozenset({"fireworks", "flag", "bridge"})
 
 # Setting a subject implies when the prompt names no place, first match wins.
 _KIND_SETTINGS: tuple[tuple[frozenset[str], str], ...] = (
@@ -94,6 +96,11 @@ def plan_scene(prompt: str, *, seed: int, characters: Sequence[str] = ()) -> Sce
         accent_colors=tuple(reading.accent_colors),
         understood=tuple(reading.understood),
         explicit=tuple(reading.explicit()),
+        not_understood=tuple(reading.not_understood),
+        substitutions=tuple(reading.substitutions),
+        language=reading.language,
+        world=reading.world if setting == "space" else "",
+        earth_in_sky=setting == "space" and (reading.earth_in_sky or bool(reading.world)),
     )
 
 
@@ -171,6 +178,9 @@ def remix_plan(
         accent_colors=tuple(reading.accent_colors) or source.accent_colors,
         understood=tuple(reading.understood),
         explicit=tuple(sorted(explicit)),
+        not_understood=tuple(reading.not_understood),
+        substitutions=tuple(reading.substitutions),
+        language=reading.language,
     )
 
 
@@ -182,7 +192,7 @@ def _camera(reading: Reading) -> CameraPlan:
     if shot is None:
         # With a living or moving subject to show, frame it; otherwise show the place.
         lead = reading.mentions[0].kind if reading.mentions else None
-        still = lead is None or KINDS[lead].category in ("building", "plant")
+        still = lead is None or KINDS[lead].category in ("building", "plant") or lead in _SKY_KINDS
         shot = "wide" if still else "medium"
     move = reading.value("camera")
     if move is None:
@@ -268,13 +278,56 @@ def _place_all(
     mentions: Sequence[Mention], *, layout: int, speed: float, camera: CameraPlan, start: int = 0
 ) -> list[SubjectPlan]:
     subjects: list[SubjectPlan] = []
+    spans: list[tuple[int, int]] = []  # each mention's subjects: (first index, count)
     for mention in mentions:
+        first = len(subjects)
         for _ in range(mention.count):
             index = start + len(subjects)
             if index >= MAX_SUBJECTS:
-                return subjects
+                break
             subjects.append(_place(mention, index=index, layout=layout, speed=speed, camera=camera))
+        spans.append((first, len(subjects) - first))
+    for m, mention in enumerate(mentions):
+        if mention.follows is None or mention.follows >= len(spans):
+            continue
+        lead_first, lead_count = spans[mention.follows]
+        first, count = spans[m]
+        for k in range(count):
+            if not lead_count:
+                continue
+            target = lead_first + k % lead_count
+            if first + k == 0 and start == 0 and subjects[0].motion != "still":
+                # The main subject chases: it keeps its place in view, the chased thing runs
+                # just ahead of it.
+                subjects[target] = _following(subjects[target], subjects[0], ahead=True)
+            else:
+                subjects[first + k] = _following(subjects[first + k], subjects[target])
     return subjects
+
+
+def _following(subject: SubjectPlan, lead: SubjectPlan, *, ahead: bool = False) -> SubjectPlan:
+    """`subject` on `lead`'s path: a kite above the child holding it, a puppy behind a ball
+    (or, `ahead`, a ball just in front of the puppy chasing it)."""
+    behind = 0.0
+    if lead.motion in ("wrap", "pingpong") and lead.x1 > lead.x0:
+        # A chaser runs a little behind; what is held stays over its holder.
+        gap = 0.0 if KINDS[subject.kind].habitat == "air" else 0.12 / (lead.x1 - lead.x0)
+        behind = gap if lead.motion == "wrap" else gap / 2
+    if ahead:
+        behind = -behind
+    phase = (lead.phase - behind * lead.direction) % 1.0
+    beside = 0.07 if subject.kind == "pan" else 0.0  # held out in front, not over the body
+    return replace(
+        subject,
+        action=subject.action if subject.action not in ("idle", "sit") else lead.action,
+        motion=lead.motion,
+        x0=round(lead.x0 + beside, 4),
+        x1=round(lead.x1 + beside, 4),
+        speed=lead.speed,
+        direction=lead.direction,
+        phase=round(phase, 4),
+        depth=lead.depth,
+    )
 
 
 def _action(kind: str, wanted: str | None) -> str:

@@ -133,7 +133,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "rain|rainy|raining|rainfall|drizzle|drizzling|downpour|showers|pouring|wet|rains|"
             "rainstorm|monsoon"
         ),
-        "snow": "snow|snowy|snowing|snowfall|snowflakes|flurries|snows|snowstorm|winter|wintry",
+        "snow": "snow|snowing|snowfall|snowflakes|flurries|snows|snowstorm|falling snow|snow falls",
         "fog": "fog|foggy|mist|misty|haze|hazy|smog|fogbank",
         "storm": (
             "storm|stormy|thunderstorm|lightning|thunder|tempest|lightning storm|"
@@ -147,7 +147,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
     },
     "setting": {
         "meadow": (
-            "meadow|field|fields|grass|grassland|countryside|hills|hillside|farm|farmland|prairie|"
+            "meadow|field|fields|grass|grassland|countryside|hill|hills|hillside|farm|farmland|prairie|"
             "pasture|savanna|savannah|valley|village|orchard|vineyard|flower field|rolling hills|"
             "open field|plains|steppe"
         ),
@@ -186,7 +186,8 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "desert": "desert|dunes|sand dunes|sahara|canyon|mesa|badlands|wasteland|oasis|arid",
         "snow": (
             "arctic|tundra|snowfield|snow field|glacier|winter landscape|snowy field|ski slope|"
-            "antarctica|north pole|frozen lake|icy|snowy landscape|winter wonderland|igloo"
+            "antarctica|north pole|frozen lake|icy|snowy landscape|winter wonderland|igloo|snowy|"
+            "snow covered|snow-covered|wintry|winter|frosty|frozen|snowy hill|snowy field"
         ),
         "road": (
             "road|highway|country road|dirt road|freeway|motorway|road trip|open road|racetrack|"
@@ -205,7 +206,8 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "room|bedroom|kitchen|office|indoors|indoor|living room|studio|cafe|coffee shop|"
             "library|"
             "classroom|apartment|inside|interior|bar|restaurant|diner|attic|hallway|home office|"
-            "cozy room|shop|bakery"
+            "cozy room|shop|bakery|café|cafe table|café table|living room floor|kitchen counter|"
+            "lounge|den|hotel room|museum|gallery|workshop|garage|basement|cellar"
         ),
         "stage": (
             "stage|concert|theater|theatre|on stage|auditorium|concert hall|opera|performance|"
