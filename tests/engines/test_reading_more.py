@@ -130,7 +130,7 @@ def test_snowy_is_snow_cover_not_falling_snow() -> None:
         ("\u300c桜の木の下で踊る猫\u300d", "ja", ["tree", "cat"], {}),
         ("夜の海で泳ぐイルカ、スローモーション", "ja", ["dolphin"], {"time_of_day": "night"}),
         ("一只小狗在公园里追球", "zh", ["dog", "ball"], {"setting": "park"}),
-        ("雨中的城市，特写", "zh", [], {"weather": "rain", "setting": "city"}),
+        ("雨中的城市\uff0c特写", "zh", [], {"weather": "rain", "setting": "city"}),
     ],
 )
 def test_prompts_in_six_languages(
