@@ -220,11 +220,17 @@ def _wind(reading: Reading, weather: str) -> float:
 
 
 def _sound(reading: Reading) -> SoundPlan:
+    cues = list(reading.cues)
+    for mention in reading.mentions:
+        # Things that make their own sound when shown: fireworks boom, a pan sizzles.
+        implied = {"fireworks": "explosion", "pan": "sizzle"}.get(mention.kind)
+        if implied is not None and implied not in cues:
+            cues.append(implied)
     return SoundPlan(
         ambience=True,
         music="no_music" not in reading.stated,
         music_style=reading.value("music") or "auto",
-        cues=tuple(reading.cues),
+        cues=tuple(cues),
         dialogue=tuple(reading.dialogue),
     )
 

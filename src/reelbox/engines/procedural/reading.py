@@ -255,6 +255,9 @@ class _Reader:
                     number = size = None
                 elif table == "action" and not negated:
                     result.understood.append(words)
+                    if tuple(tokens[i : i + length]) in PHRASES:
+                        self._phrase(tokens[i : i + length], negated, quiet=True)  # 'howling'
+
                     meant = self._verb_object(i + length, value)
                     if meant is not None:
                         value = meant

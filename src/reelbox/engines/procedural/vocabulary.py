@@ -106,6 +106,10 @@ SOUND_CUES: Final = (
     "heartbeat",
     "explosion",
     "whistle",
+    "sizzle",
+    "howl",
+    "cheer",
+    "hum",
 )
 TEMPOS: Final = ("normal", "slow_motion", "time_lapse")
 WIND_LEVELS: Final[dict[str, float]] = {"calm": 0.0, "breeze": 0.4, "windy": 0.75, "gale": 1.0}
@@ -211,7 +215,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         ),
         "stage": (
             "stage|concert|theater|theatre|on stage|auditorium|concert hall|opera|performance|"
-            "spotlight|circus|nightclub|ballroom|gig|recital"
+            "spotlight|circus|nightclub|ballroom|gig|recital|stadium|arena"
         ),
     },
     "shot": {
@@ -420,7 +424,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "dawn chorus"
         ),
         "bells": "bells|church bells|bells ringing|bell|chime|ringing bells",
-        "applause": "applause|clapping|cheering|cheers|ovation|audience claps",
+        "applause": "applause|clapping|ovation|audience claps|cheering|cheers",
         "crowd": (
             "crowd noise|chatter|murmur|bustling|busy|crowded|hustle and bustle|voices|"
             "people talking"
@@ -440,7 +444,14 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "clock": "ticking|ticking clock|clock ticking|tick tock|ticks",
         "heartbeat": "heartbeat|heart beat|heart beating|pounding heart",
         "explosion": "explosion|explosions|explodes|blast|boom|fireworks|firework|kaboom",
-        "whistle": "whistle|whistling|train whistle|steam whistle",
+        "whistle": "whistle|whistling|train whistle|steam whistle|whistle blowing|whistles",
+        "sizzle": "sizzle|sizzling|sizzles|frying|fries|sizzling pan|sound of frying",
+        "howl": "howl|howls|howling|howling wolf|wolf howling|wolves howling|howl at the moon",
+        "cheer": (
+            "crowd cheering|cheering crowd|crowd cheers|fans cheering|cheer|roar of the crowd|"
+            "crowd roars"
+        ),
+        "hum": "hum|humming|whirring|buzzing|vacuum hum|motor hum|droning hum",
     },
     "speed": {
         "slow": "slow|slowly|gently|leisurely|lazily|unhurried|calmly|gradually|slow moving|crawls",
