@@ -162,3 +162,15 @@ def test_language_tables_cover_subjects_settings_time_weather_and_camera(code: s
     for word in ("dog", "cat", "beach", "forest", "night", "sunset", "rain", "snow"):
         assert word in english, (code, word)
     assert {"close up", "slow motion"} <= english
+
+
+def test_walkers_are_kept_off_the_water_unless_asked() -> None:
+    harbor = plan_scene("people watch fireworks over a harbor", seed=1)
+    assert harbor.setting == "beach"
+    assert plan_scene("a man walks on the water of the ocean", seed=1).setting == "ocean"
+    assert plan_scene("a sailboat on the ocean", seed=1).setting == "ocean"
+
+
+def test_counts_for_groups() -> None:
+    assert [s.kind for s in plan_scene("a school of fish", seed=1).subjects] == ["fish"] * 5
+    assert len(plan_scene("a crowd in a city square", seed=1).subjects) >= 5

@@ -78,6 +78,7 @@ def plan_scene(prompt: str, *, seed: int, characters: Sequence[str] = ()) -> Sce
         if n not in named
     ]
     subjects = _place_all(mentions, layout=layout, speed=speed, camera=camera)
+    setting = _dry_land(setting, subjects, reading)
     return ScenePlan(
         prompt=prompt,
         seed=seed,
@@ -245,6 +246,23 @@ def _remixed_sound(source: SoundPlan, reading: Reading) -> SoundPlan:
         cues=cues,
         dialogue=dialogue,
     )
+
+
+def _dry_land(setting: str, subjects: Sequence[SubjectPlan], reading: Reading) -> str:
+    """Where water fills the frame, people and animals walking about need a shore to walk on
+    (unless the prompt has them walk on the water)."""
+    if setting not in ("ocean", "skyline") or reading.on_water:
+        return setting
+    walkers = [
+        s
+        for s in subjects
+        if KINDS[s.kind].habitat == "ground"
+        and KINDS[s.kind].category in ("person", "animal", "vehicle", "object", "building")
+        and s.action not in ("swim", "fly", "float")
+    ]
+    if not walkers:
+        return setting
+    return "beach" if setting == "ocean" else "city"
 
 
 def _default_setting(weather: str, kinds: Sequence[str], lighting: str) -> str:

@@ -104,6 +104,7 @@ class Reading:
     language: str | None = None  # the prompt's language when not English
     world: str = ""  # 'on Mars' stands on Mars ("mars"), 'on the Moon' on the Moon ("moon")
     earth_in_sky: bool = False  # 'Earth visible in the sky'
+    on_water: bool = False  # 'walks on water': the prompt wants it, so it is not a mistake
 
     def value(self, aspect: str) -> str | None:
         """The stated value of `aspect`, else the implied one, else None."""
@@ -324,7 +325,7 @@ class _Reader:
             words = tuple(tokens[i : i + length])
             if any(w in _BREAKS for w in words):
                 continue
-            if words in table and words not in KIND_PHRASES:
+            if words in table and words not in KIND_PHRASES and words[0] not in GROUP_WORDS:
                 # A noun with no figure of its own. A single word that is also a known word
                 # ('pan', 'fly') is the noun only after an article: 'a pan', not 'pan left'.
                 item = table[words]
@@ -566,6 +567,12 @@ class _Reader:
             if token in ("earth", "earthrise", "planet") and (result.world or "space" in tokens):
                 result.earth_in_sky = result.earth_in_sky or token != "planet"
                 self.used.add(k)
+        text = " ".join(tokens)
+        result.on_water = any(
+            f"{verb} on {place}" in text
+            for verb in ("walks", "walking", "walk", "stands", "standing", "runs", "running")
+            for place in ("water", "the water", "the sea", "the ocean", "the lake", "the waves")
+        )
         phrase: list[str] = []
         missing: list[str] = []
         for i, token in enumerate(tokens):
