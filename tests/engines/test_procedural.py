@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -371,3 +372,18 @@ def test_inpaint_anchors_outside_the_clip_are_ignored() -> None:
         GenerationInputs(keyframes=(Keyframe(frame_index=99, image=image),)),
     )
     assert len(list(result.frames)) == 6
+
+
+@pytest.mark.parametrize(
+    ("prompt", "darker"),
+    [("a city street, day turning to night", True), ("a beach, night turning to dawn", False)],
+)
+def test_the_light_changes_over_the_clip_when_asked(prompt: str, darker: bool) -> None:
+    result = generate(spec(prompt, seconds=2.0, fps=8, audio=False))
+    pictures = list(result.frames)
+    first, last = float(luma(pictures[0]).mean()), float(luma(pictures[-1]).mean())
+    assert result.plan["time_change"] in ("night", "dawn")
+    assert (last < first - 20) if darker else (last > first + 10)
+    middle = [float(luma(p).mean()) for p in pictures]
+    steps = [abs(b - a) for a, b in itertools.pairwise(middle)]
+    assert max(steps) < 0.5 * abs(last - first)  # a dissolve, not a cut

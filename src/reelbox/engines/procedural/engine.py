@@ -219,7 +219,22 @@ class ProceduralEngine:
                 time_offset=offset,
                 speaking=speaking,
             )
-            yield from renderer.frames(count)
+            if plan.time_change is None:
+                yield from renderer.frames(count)
+                return
+            # 'day turning to night': the same scene at the later hour, dissolved in over the
+            # middle of the clip.
+            later = SceneRenderer(
+                replace(plan, time_of_day=plan.time_change, time_change=None),
+                width=width,
+                height=height,
+                fps=fps,
+                duration=seconds,
+                characters=characters,
+                time_offset=offset,
+                speaking=speaking,
+            )
+            yield from changing_light(renderer.frames(count), later.frames(count), count=count)
 
         def image() -> Iterator[Frame]:
             assert inputs.reference_image is not None
@@ -349,6 +364,23 @@ class ProceduralEngine:
         return render_audio(
             plan, samples=samples, stage=stage, dialogue=dialogue, time_offset=offset, tempo=tempo
         )
+
+
+def changing_light(early: Iterator[Frame], late: Iterator[Frame], *, count: int) -> Iterator[Frame]:
+    """Frames that go from `early` to `late` with an eased dissolve from 15 % to 85 % of the
+    clip (integer arithmetic: 8-bit weights)."""
+    import numpy as np
+
+    for index, (a, b) in enumerate(zip(early, late, strict=True)):
+        u = min(1.0, max(0.0, (index / max(1, count - 1) - 0.15) / 0.7))
+        weight = round(256 * u * u * (3 - 2 * u))
+        if weight <= 0:
+            yield a
+        elif weight >= 256:
+            yield b
+        else:
+            mixed = a.astype(np.uint16) * (256 - weight) + b.astype(np.uint16) * weight
+            yield (mixed >> 8).astype(np.uint8)
 
 
 def _source_plan(spec: GenerationSpec) -> ScenePlan | None:

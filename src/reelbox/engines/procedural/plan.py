@@ -119,6 +119,7 @@ class ScenePlan:
     language: str | None = None  # the prompt's language when it is not English
     world: str = ""  # the ground of a space scene: "" (grey rock), "moon" or "mars"
     earth_in_sky: bool = False  # the planet hanging in a space sky is the Earth
+    time_change: str | None = None  # the time of day the clip ends at ('day turning to night')
 
     def to_json(self) -> dict[str, Any]:
         """The plan as plain JSON values, tagged with the engine and plan version."""
@@ -164,6 +165,7 @@ class ScenePlan:
             "language": self.language,
             "world": self.world,
             "earth_in_sky": self.earth_in_sky,
+            "time_change": self.time_change,
         }
 
     @classmethod
@@ -225,6 +227,9 @@ def _read(data: Mapping[str, Any]) -> ScenePlan:
         language=None if data.get("language") is None else str(data.get("language")),
         world=_member(data.get("world", ""), WORLDS),
         earth_in_sky=bool(data.get("earth_in_sky", False)),
+        time_change=(
+            None if data.get("time_change") is None else _member(data["time_change"], TIMES_OF_DAY)
+        ),
     )
 
 

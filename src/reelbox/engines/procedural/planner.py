@@ -102,6 +102,7 @@ def plan_scene(prompt: str, *, seed: int, characters: Sequence[str] = ()) -> Sce
         language=reading.language,
         world=reading.world if setting == "space" else "",
         earth_in_sky=setting == "space" and (reading.earth_in_sky or bool(reading.world)),
+        time_change=reading.time_change if reading.time_change != time_of_day else None,
     )
 
 

@@ -9,6 +9,7 @@ ignored. The result lists what was understood, in prompt order.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,14 @@ _CHASE_VERBS = frozenset(
     {"chasing", "chases", "chase", "chased", "following", "follows", "follow", "followed"}
     | {"pursuing", "pursues"}
 )
+# Words that say the light changes over the clip, and what comes before a time that 'falls'.
+_CHANGE_WORDS = frozenset(
+    {"turning", "turns", "turn", "fading", "fades", "fade", "becoming", "becomes", "become"}
+    | {"changing", "changes", "shifting", "shifts", "transitioning", "transitions", "giving"}
+    | {"gives", "way", "melting", "melts", "falls", "falling", "sets", "setting", "comes"}
+)
+_FALLS = frozenset({"falls", "falling", "comes", "arrives", "descends"})
+_BEFORE = {"night": "dusk", "dusk": "sunset", "dawn": "night", "morning": "dawn"}
 _FRAMING_ASPECTS = frozenset({"camera", "shot", "tempo", "handheld"})
 # Kinds that can say a line of dialogue (a table never speaks).
 _SPEAKERS = frozenset({"person", "animal", "bird"})
@@ -105,6 +114,7 @@ class Reading:
     world: str = ""  # 'on Mars' stands on Mars ("mars"), 'on the Moon' on the Moon ("moon")
     earth_in_sky: bool = False  # 'Earth visible in the sky'
     on_water: bool = False  # 'walks on water': the prompt wants it, so it is not a mistake
+    time_change: str | None = None  # 'day turning to night': the time of day it ends at
 
     def value(self, aspect: str) -> str | None:
         """The stated value of `aspect`, else the implied one, else None."""
@@ -183,6 +193,7 @@ class _Reader:
         # token index -> the mention (index into result.mentions) named there
         self.mention_at: dict[int, int] = {}
         self.used: set[int] = set()  # token indices the plan renders (or deliberately skips)
+        self.times: list[tuple[int, int, str]] = []  # time-of-day phrases: (start, end, value)
 
     def feed(self, text: str) -> None:
         self.tokens += _TOKEN.findall(text.lower())
@@ -254,6 +265,8 @@ class _Reader:
                     self._take_action(pending_action)
                     pending_action = None
                     number = size = None
+                elif table == "action" and self._changes_time(i):
+                    pass  # 'day turning to night', 'night falls': the clip's light changes
                 elif table == "action" and not negated:
                     result.understood.append(words)
                     if tuple(tokens[i : i + length]) in PHRASES:
@@ -267,6 +280,9 @@ class _Reader:
                     clause_start = len(result.mentions)
                 elif table == "phrase":
                     self._phrase(tokens[i : i + length], negated)
+                    for aspect, value in PHRASES[tuple(tokens[i : i + length])][0]:
+                        if aspect == "time_of_day" and not negated:
+                            self.times.append((i, i + length, value))
                 i += length
                 continue
             if token in GROUP_WORDS and not self._names_a_kind_soon(i):
@@ -449,6 +465,32 @@ class _Reader:
         self.mention_at[i] = len(self.result.mentions) - 1
         self.result.understood.append(word)
 
+    def _changes_time(self, i: int) -> bool:
+        """Whether the verb at `i` says the light changes: it follows a time of day."""
+        return bool(self.times) and self.times[-1][1] == i and self.tokens[i] in _CHANGE_WORDS
+
+    def _time_change(self) -> None:
+        """'day turning to night', 'sunset into night', 'from dusk to night', 'night falls'."""
+        result, tokens = self.result, self.tokens
+        for (_, end, first), (start, _, second) in itertools.pairwise(self.times):
+            between = tokens[end:start]
+            if (
+                first != second
+                and between
+                and any(t in _CHANGE_WORDS or t in ("to", "into", "until") for t in between)
+                and all(t in _CHANGE_WORDS or t in STOP_WORDS for t in between)
+            ):
+                result.stated["time_of_day"] = first
+                result.time_change = second
+                return
+        for _, end, value in self.times:
+            if end < len(tokens) and tokens[end] in _FALLS and value in _BEFORE:
+                result.stated["time_of_day"] = next(
+                    (v for _, _, v in self.times if v != value), _BEFORE[value]
+                )
+                result.time_change = value
+                return
+
     def _held_pan(self, i: int, length: int) -> bool:
         item = stand_ins()[tuple(self.tokens[i : i + length])]
         return item.kind == "pan" and any(
@@ -567,6 +609,7 @@ class _Reader:
             if token in ("earth", "earthrise", "planet") and (result.world or "space" in tokens):
                 result.earth_in_sky = result.earth_in_sky or token != "planet"
                 self.used.add(k)
+        self._time_change()
         text = " ".join(tokens)
         result.on_water = any(
             f"{verb} on {place}" in text
