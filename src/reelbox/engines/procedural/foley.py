@@ -297,7 +297,7 @@ def cues(plan: ScenePlan, bus: Bus) -> None:
                 bus.add(_boom(rng_for(seed, f"boom:{t:.3f}"), rate), t, gain=0.8, pan=pan)
         elif cue == "whistle":
             for t in cue_times(plan, cue, start=bus.t0, end=bus.t0 + bus.seconds):
-                bus.add(_whistle(rate), t, gain=0.9, pan=_pan_of(plan, "train", bus, t))
+                bus.add(_whistle(rate), t, gain=1.4, pan=_pan_of(plan, "train", bus, t))
         elif cue == "sizzle":
             bed(bus, tile("sizzle", rate, 2500, 12000, 0.2), gain=0.3, envelope=_sputter(seed))
             events(
@@ -311,11 +311,11 @@ def cues(plan: ScenePlan, bus: Bus) -> None:
             )
         elif cue == "howl":
             for t in cue_times(plan, cue, start=bus.t0, end=bus.t0 + bus.seconds):
-                bus.add(_howl(rate), t, gain=0.7, pan=_pan_of(plan, "wolf", bus, t))
+                bus.add(_howl(rate), t, gain=1.6, pan=_pan_of(plan, "wolf", bus, t))
         elif cue == "cheer":
             babble(bus, seed, gain=0.25)
             for t in cue_times(plan, cue, start=bus.t0, end=bus.t0 + bus.seconds):
-                bus.add(_cheer(rng_for(seed, f"cheer:{t:.3f}"), rate), t, gain=0.6)
+                bus.add(_cheer(rng_for(seed, f"cheer:{t:.3f}"), rate), t, gain=1.0)
             events(
                 bus,
                 seed,

@@ -36,7 +36,7 @@ _ACTION_VERBS: dict[str, str] = {  # action -> verbs, separated by |
         "marches|marching|steps|stepping|trot|trots|trotting|waddle|waddles|waddling|roam|roams|"
         "roaming|graze|grazes|grazing|crossing|crosses|pace|paces|pacing|strut|struts|strutting|"
         "prowl|"
-        "prowls|prowling|explore|explores|exploring|patrols|patrolling|cleaning|cleans|vacuuming|"
+        "prowls|prowling|explore|explores|exploring|patrols|patrolling|slides|sliding|cleaning|cleans|vacuuming|"
         "vacuums|mowing|sweeping|sweeps"
     ),
     "run": (
@@ -76,7 +76,7 @@ _ACTION_VERBS: dict[str, str] = {  # action -> verbs, separated by |
     "float": (
         "float|floats|floating|drift|drifts|drifting|hover|hovers|hovering|bob|bobs|bobbing|"
         "levitate|"
-        "levitates|levitating|adrift|suspended|weightless|rises up|floats up"
+        "levitates|levitating|adrift|suspended|weightless|rises up|floats up|rises|rising|ascends"
     ),
     "wave": (
         "waving|waves hello|waves goodbye|wave hello|wave goodbye|waves at|waves to|greets|"
@@ -94,7 +94,9 @@ _ACTION_VERBS: dict[str, str] = {  # action -> verbs, separated by |
         "speaking|says|sings|singing|cooking|cooks|flipping|flips|frying|fries|exploding|"
         "explode|explodes|bursting|bursts|burst|learning|learns|trying|tries|chatting|chats|"
         "eating|eats|drinking|drinks|laughing|laughs|smiling|smiles|cheering|cheers|howling|"
-        "howls|barking|watching over|working|works|painting|paints|playing guitar"
+        "howls|barking|watching over|working|works|painting|paints|playing guitar|light up|"
+        "lights up|lit up|illuminate|illuminates|glows|glowing|shines|shining|sparkles|"
+        "sparkling|feeds|feeding|munches|munching|builds|building|grills|grilling|drinks"
     ),
 }
 

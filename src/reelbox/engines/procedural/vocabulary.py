@@ -127,7 +127,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "dusk": "dusk|twilight|evening|blue hour|nightfall|gloaming",
         "night": (
             "night|nighttime|night time|midnight|moonlit|moonlight|starry|at night|moon|stars|"
-            "starry night|night sky|tonight"
+            "starry night|night sky|tonight|full moon|under the moon|moonrise"
         ),
     },
     "weather": {
@@ -190,7 +190,8 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "desert": "desert|dunes|sand dunes|sahara|canyon|mesa|badlands|wasteland|oasis|arid",
         "snow": (
             "arctic|tundra|snowfield|snow field|glacier|winter landscape|snowy field|ski slope|"
-            "antarctica|north pole|frozen lake|icy|snowy landscape|winter wonderland|igloo|snowy|"
+            "antarctica|north pole|frozen lake|icy|ice|ice floe|iceberg|snowy landscape|"
+            "winter wonderland|igloo|snowy|"
             "snow covered|snow-covered|wintry|winter|frosty|frozen|snowy hill|snowy field"
         ),
         "road": (
@@ -210,7 +211,8 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "room|bedroom|kitchen|office|indoors|indoor|living room|studio|cafe|coffee shop|"
             "library|"
             "classroom|apartment|inside|interior|bar|restaurant|diner|attic|hallway|home office|"
-            "cozy room|shop|bakery|café|cafe table|café table|living room floor|kitchen counter|"
+            "cozy room|shop|bakery|café|lab|laboratory|cafe table|café table|living room floor|"
+            "kitchen counter|"
             "lounge|den|hotel room|museum|gallery|workshop|garage|basement|cellar"
         ),
         "stage": (
@@ -424,7 +426,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "dawn chorus"
         ),
         "bells": "bells|church bells|bells ringing|bell|chime|ringing bells",
-        "applause": "applause|clapping|ovation|audience claps|cheering|cheers",
+        "applause": "applause|clapping|ovation|audience claps|claps|clap",
         "crowd": (
             "crowd noise|chatter|murmur|bustling|busy|crowded|hustle and bustle|voices|"
             "people talking"
@@ -447,10 +449,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "whistle": "whistle|whistling|train whistle|steam whistle|whistle blowing|whistles",
         "sizzle": "sizzle|sizzling|sizzles|frying|fries|sizzling pan|sound of frying",
         "howl": "howl|howls|howling|howling wolf|wolf howling|wolves howling|howl at the moon",
-        "cheer": (
-            "crowd cheering|cheering crowd|crowd cheers|fans cheering|cheer|roar of the crowd|"
-            "crowd roars"
-        ),
+        "cheer": "cheer|cheers|cheering|cheered|cheering fans|roar of the crowd",
         "hum": "hum|humming|whirring|buzzing|vacuum hum|motor hum|droning hum",
     },
     "speed": {
