@@ -14,8 +14,8 @@ day, weather, sounds, camera, and a colour. Two kinds of score:
   (outdoors at night below 85 mean luma, morning/noon above 95), the asked colour present (at
   least 0.2 % of the pixels in that hue), the direction the background moves for pans and
   tracking shots (column-profile cross-correlation between frames), and for momentary sounds
-  (boom, whistle, howl, cheer) the decoded audio's energy in each cue window against the clip's quiet moments
-  (its 20th-percentile 50 ms energy; at least +3 dB).
+  (boom, whistle, howl, cheer) the decoded audio's energy in each cue window against the
+  clip's quiet moments (its 20th-percentile 50 ms energy; at least +3 dB).
 
 A check that does not apply to a prompt shows as a dash and is not counted.
 """
