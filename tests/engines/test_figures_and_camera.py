@@ -117,3 +117,20 @@ def test_walkers_turn_round_smoothly_not_in_one_mirrored_frame() -> None:
     assert min(facings) < 0 < max(facings)  # it does turn round
     steps = [abs(b - a) for a, b in itertools.pairwise(facings)]
     assert max(steps) < 0.5  # ... through an edge-on pose, never a full mirror flip
+
+
+@pytest.mark.parametrize("shot", ["wide", "medium", "close_up", "low_angle"])
+@pytest.mark.parametrize("setting", ["park", "city", "beach", "room", "snow", "space"])
+def test_the_nearest_subjects_stand_inside_the_frame(setting: str, shot: str) -> None:
+    """Feet of the nearest ground subjects stay clear of the frame's bottom edge."""
+    from reelbox.engines.procedural.motion import Stage, place
+    from reelbox.engines.procedural.planner import plan_scene
+    from reelbox.engines.procedural.scenery import horizon_fraction
+
+    height = 360
+    stage = Stage(width=640, height=height, horizon=horizon_fraction(setting, shot) * height)
+    plan = plan_scene(f"a snowman and a man in the {setting}, {shot.replace('_', ' ')}", seed=2)
+    for subject in plan.subjects:
+        spot = place(subject, stage, 0.5)
+        if spot.grounded:
+            assert spot.y <= 0.955 * height, (subject.kind, spot.y)

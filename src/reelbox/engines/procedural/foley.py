@@ -313,9 +313,9 @@ def cues(plan: ScenePlan, bus: Bus) -> None:
             for t in cue_times(plan, cue, start=bus.t0, end=bus.t0 + bus.seconds):
                 bus.add(_howl(rate), t, gain=1.6, pan=_pan_of(plan, "wolf", bus, t))
         elif cue == "cheer":
-            babble(bus, seed, gain=0.25)
+            babble(bus, seed, gain=0.12)
             for t in cue_times(plan, cue, start=bus.t0, end=bus.t0 + bus.seconds):
-                bus.add(_cheer(rng_for(seed, f"cheer:{t:.3f}"), rate), t, gain=1.0)
+                bus.add(_cheer(rng_for(seed, f"cheer:{t:.3f}"), rate), t, gain=1.6)
             events(
                 bus,
                 seed,

@@ -17,6 +17,8 @@ JUMP_RATE = 1.3  # hops per second
 FALL_SECONDS = 2.6  # one fall from above the frame to the ground
 GAIT = 0.9  # figure heights travelled per full stride cycle
 TURN_DISTANCE = 0.03  # frame widths over which a walker turns round at the end of its path
+GROUND_NEAR = 0.86  # feet of the nearest ground subjects, as a fraction from horizon to bottom
+BOTTOM_MARGIN = 0.05  # and never nearer the frame's bottom edge than this
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,11 +99,12 @@ def place(subject: SubjectPlan, stage: Stage, t: float) -> Placement:
         if road is not None and kind is not None and kind.category == "vehicle":
             y = road[0] + (road[1] - road[0]) * (0.8 - 0.55 * depth)
         else:
-            y = horizon + (h - horizon) * (0.9 - 0.72 * depth)
+            y = horizon + (h - horizon) * (GROUND_NEAR - 0.7 * depth)
             if stage.water is not None and stage.water[1] < 0.97 * h:
                 # Ground dwellers stay on the shore in front of the water, not on it.
                 shore = stage.water[1]
                 y = max(y, shore + (h - shore) * (0.35 + 0.55 * (1 - depth)))
+            y = min(y, (1 - BOTTOM_MARGIN) * h)  # low horizons too: feet clear of the edge
         parallax = ground_parallax((y - horizon) / max(1.0, h - horizon))
         grounded = True
     tilt = 0.0
@@ -141,7 +144,7 @@ def place(subject: SubjectPlan, stage: Stage, t: float) -> Placement:
         grounded = grounded and lift == 0.0
     elif action == "fly" and subject.kind == "rocket":
         u = (t * 0.12 + subject.phase) % 1.0
-        ground_y = horizon + (h - horizon) * (0.9 - 0.72 * depth)
+        ground_y = horizon + (h - horizon) * (GROUND_NEAR - 0.7 * depth)
         y = ground_y - u * u * (ground_y + 1.2 * size)
         facing = 1.0
     elif action in ("swim", "fly") and kind is not None and kind.category == "person":
