@@ -387,3 +387,22 @@ def test_the_light_changes_over_the_clip_when_asked(prompt: str, darker: bool) -
     middle = [float(luma(p).mean()) for p in pictures]
     steps = [abs(b - a) for a, b in itertools.pairwise(middle)]
     assert max(steps) < 0.5 * abs(last - first)  # a dissolve, not a cut
+
+
+def test_dialogue_speaks_with_the_espeak_program_hidden_from_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pip alone is enough: the bundled library speaks, no `espeak-ng` program needed."""
+    monkeypatch.setenv("PATH", "")
+    quiet = generate(spec("an empty room at noon, no music", seconds=3.0))
+    talking = generate(
+        spec("an empty room at noon, no music. A man says 'hello there, how are you'", seconds=3.0)
+    )
+    assert "warnings" not in talking.plan
+    assert quiet.audio is not None and talking.audio is not None
+    window = slice(int(0.6 * 48_000), int(2.0 * 48_000))
+    spectrum = np.abs(np.fft.rfft(talking.audio.samples[:, window].mean(axis=0))) ** 2
+    base = np.abs(np.fft.rfft(quiet.audio.samples[:, window].mean(axis=0))) ** 2
+    freqs = np.fft.rfftfreq(window.stop - window.start, 1 / 48_000)
+    voice = (freqs >= 300) & (freqs < 3400)
+    assert spectrum[voice].sum() / spectrum.sum() > 2 * base[voice].sum() / base.sum()

@@ -174,3 +174,10 @@ def test_walkers_are_kept_off_the_water_unless_asked() -> None:
 def test_counts_for_groups() -> None:
     assert [s.kind for s in plan_scene("a school of fish", seed=1).subjects] == ["fish"] * 5
     assert len(plan_scene("a crowd in a city square", seed=1).subjects) >= 5
+
+
+def test_friends_talking_at_a_cafe_table_are_people_in_a_room() -> None:
+    plan = plan_scene('two friends talking at a café table, one says "what a day"', seed=1)
+    assert plan.setting == "room"
+    assert [s.kind for s in plan.subjects].count("person") == 2
+    assert plan.sound.dialogue[0].speaker == "person"
