@@ -181,3 +181,20 @@ def test_friends_talking_at_a_cafe_table_are_people_in_a_room() -> None:
     assert plan.setting == "room"
     assert [s.kind for s in plan.subjects].count("person") == 2
     assert plan.sound.dialogue[0].speaker == "person"
+
+
+def test_the_word_tables_ship_with_the_package() -> None:
+    """Every data file under the engine is matched by pyproject's package-data."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    package = root / "src" / "reelbox"
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["reelbox"]
+    files = sorted((package / "engines" / "procedural" / "data").rglob("*.tsv"))
+    assert len(files) == 7
+    for path in files:
+        relative = path.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, p) for p in patterns), relative
