@@ -406,3 +406,15 @@ def test_dialogue_speaks_with_the_espeak_program_hidden_from_path(
     freqs = np.fft.rfftfreq(window.stop - window.start, 1 / 48_000)
     voice = (freqs >= 300) & (freqs < 3400)
     assert spectrum[voice].sum() / spectrum.sum() > 2 * base[voice].sum() / base.sum()
+
+
+def test_remix_keeps_the_world_and_an_extension_carries_on_at_the_later_hour() -> None:
+    from reelbox.engines.procedural.engine import ProceduralEngine
+    from reelbox.engines.procedural.planner import plan_scene, remix_plan
+
+    source = plan_scene("an astronaut on Mars, Earth in the sky, day turning to night", seed=1)
+    remixed = remix_plan(source, "now he waves", seed=1)
+    assert (remixed.world, remixed.earth_in_sky, remixed.time_change) == ("mars", True, "night")
+    extend = spec("he keeps walking", mode=Mode.EXTEND, source_plan=source.to_json())
+    plan, painted = ProceduralEngine._plan(extend, GenerationInputs())
+    assert painted and plan.time_of_day == "night" and plan.time_change is None

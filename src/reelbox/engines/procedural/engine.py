@@ -187,6 +187,9 @@ class ProceduralEngine:
             if spec.mode is Mode.EDIT:
                 # Footage is graded only for what the edit prompt itself asks.
                 return replace(plan, explicit=fresh.explicit), False
+            if spec.mode is Mode.EXTEND and plan.time_change is not None:
+                # The source ended at the later hour ('day turning to night'): carry on there.
+                plan = replace(plan, time_of_day=plan.time_change, time_change=None)
             return plan, painted
         return fresh, spec.mode is Mode.TEXT
 

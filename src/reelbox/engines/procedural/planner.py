@@ -183,6 +183,12 @@ def remix_plan(
         not_understood=tuple(reading.not_understood),
         substitutions=tuple(reading.substitutions),
         language=reading.language,
+        world=(reading.world or source.world) if setting == "space" else "",
+        earth_in_sky=setting == "space"
+        and (reading.earth_in_sky or bool(reading.world) or source.earth_in_sky),
+        time_change=reading.time_change
+        if "time_of_day" in stated
+        else (source.time_change if time_of_day == source.time_of_day else None),
     )
 
 
