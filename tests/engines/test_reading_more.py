@@ -198,3 +198,12 @@ def test_the_word_tables_ship_with_the_package() -> None:
     for path in files:
         relative = path.relative_to(package).as_posix()
         assert any(fnmatch.fnmatch(relative, p) for p in patterns), relative
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["un caballo blanco corre", "un cheval blanc court", "um cavalo branco corre"],
+)
+def test_colours_after_the_noun_still_colour_it(prompt: str) -> None:
+    (horse,) = plan_scene(prompt, seed=1).subjects
+    assert (horse.kind, horse.color) == ("horse", "white")

@@ -120,7 +120,23 @@ def _latin(text: str, code: str) -> str:
         else:
             out.append(words[i])
             i += 1
+    if code in _ADJECTIVES_AFTER:
+        _adjectives_first(out)
     return " ".join(out)
+
+
+# Languages whose colour and size words follow the noun ('un caballo blanco').
+_ADJECTIVES_AFTER = frozenset({"es", "fr", "pt"})
+
+
+def _adjectives_first(words: list[str]) -> None:
+    """'horse white' -> 'white horse', in place, as the English reader expects."""
+    from reelbox.engines.procedural.kinds import KIND_WORDS
+    from reelbox.engines.procedural.subject_words import COLOR_WORDS, SIZE_WORDS
+
+    for k in range(1, len(words)):
+        if (words[k] in COLOR_WORDS or words[k] in SIZE_WORDS) and words[k - 1] in KIND_WORDS:
+            words[k - 1], words[k] = words[k], words[k - 1]
 
 
 def _cjk(text: str, code: str) -> str:
