@@ -9,6 +9,12 @@ gradient with a moving disc) and a sound track of the same length, encoded alone
 
     python benchmarks/engine.py                # all cases, best of 2 runs each
     python benchmarks/engine.py --repeat 3 --case text-12s-1280x720
+
+On a shared machine wall time follows the load, not the code: the load average before and after
+each case is printed, and the CPU columns (CPU seconds of the whole process, every thread)
+compare engine and floor independently of it: `cpu/floor` is what the engine costs over
+encoding alone, `cpu RTF` the clip length over the CPU it took (a lower bound on what one idle
+core achieves; two idle cores overlap painting and encoding).
 """
 
 from __future__ import annotations
@@ -174,11 +180,13 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, load average {load:.2f} before the run; best of {args.repeat}")
     header = (
         f"{'case':<20} {'frames':>6} {'wall s':>7} {'RTF':>6} {'fps':>6} {'cpu s':>6} "
-        f"{'RSS MB':>7} | {'floor s':>7} {'floor RTF':>9} {'floor RSS':>9} | {'wall/floor':>10}"
+        f"{'RSS MB':>7} | {'floor s':>7} {'floor RTF':>9} {'floor RSS':>9} | {'wall/floor':>10} "
+        f"| {'floor cpu':>9} {'cpu/floor':>9} {'cpu RTF':>7} {'load':>11}"
     )
     print(header)
     print("-" * len(header))
     for name in names:
+        before = os.getloadavg()[0]
         case = everything[name]
         engine = min(
             (_run_child("engine", name) for _ in range(args.repeat)), key=lambda r: r["wall"]
@@ -192,7 +200,9 @@ def main() -> None:
             f"{seconds / engine['wall']:>5.2f}x {engine['frames'] / engine['wall']:>6.1f} "
             f"{engine['cpu']:>6.2f} {engine['rss_mb']:>7.0f} | {floor['wall']:>7.2f} "
             f"{seconds / floor['wall']:>8.2f}x {floor['rss_mb']:>9.0f} | "
-            f"{engine['wall'] / floor['wall']:>9.2f}x"
+            f"{engine['wall'] / floor['wall']:>9.2f}x | {floor['cpu']:>9.2f} "
+            f"{engine['cpu'] / floor['cpu']:>8.2f}x {seconds / engine['cpu']:>6.2f}x "
+            f"{before:>5.1f}->{os.getloadavg()[0]:<5.1f}"
         )
 
 

@@ -92,6 +92,12 @@ def summary(plan: dict[str, object]) -> str:
         f"{plan['lighting']} light · style {plan['style']} · {camera['shot']} shot, "
         f"{camera['move'].replace('_', ' ')} · subjects: {who or 'none'} · "
         f"music: {music}{speech}"
+        + "".join(f" · drawn as: {item}" for item in plan.get("substitutions", []))  # type: ignore[attr-defined]
+        + (
+            " · not understood: " + ", ".join(plan["not_understood"])  # type: ignore[arg-type]
+            if plan.get("not_understood")
+            else ""
+        )
     )
 
 
@@ -118,7 +124,32 @@ Each sheet shows eight moments, left to right and top to bottom, of a {SECONDS:g
 (seed {SEED}, rendered at {WIDTH}x{HEIGHT} and shown at {TILE} pixels wide). Below each sheet
 is what the planner understood. Regenerate with `python docs/gallery/make.py`.
 """
-    PAGE.write_text(intro + "\n" + "\n".join(entries))
+    PAGE.write_text(intro + "\n" + evaluation() + "\n".join(entries))
+
+
+def evaluation() -> str:
+    """The summary of docs/gallery-evaluation.md (`benchmarks/adherence.py --write`), if any."""
+    page = PAGE.with_name("gallery-evaluation.md")
+    if not page.exists():
+        return ""
+    lines = page.read_text("utf-8").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("| check |")), None)
+    if start is None:
+        return ""
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    note = next((line for line in lines if " prompts, seed " in line), "")
+    return (
+        "## How well it follows prompts it was not tuned on\n\n"
+        "`python benchmarks/adherence.py --write` renders 46 everyday prompts (six languages\n"
+        "among them; none used by the tests), checks the plan against what a viewer expects and\n"
+        "measures the decoded videos. "
+        + note
+        + "\n\n"
+        + "\n".join(lines[start:end])
+        + "\n\nThe full table, with every prompt's `not_understood` words, and contact sheets of\n"
+        "all 46 clips: [gallery-evaluation.md](gallery-evaluation.md).\n\n"
+        "## Examples\n\n"
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -180,6 +180,18 @@ def generate(
         f"Wrote {output} ({out.width}x{out.height}, {out.duration:g} s, "
         f"{'with' if out.has_audio else 'no'} sound, seed {spec.seed}) in {elapsed:.1f} s"
     )
+    _print_plan_notes(out.plan)
+
+
+def _print_plan_notes(plan: dict[str, Any] | None) -> None:
+    """What the engine drew instead, could not render, or left out (its plan says)."""
+    plan = plan or {}
+    for item in plan.get("substitutions", ()):
+        console.print(f"Drawn as: {item}")
+    if plan.get("not_understood"):
+        console.print("[yellow]Not understood:[/yellow] " + ", ".join(plan["not_understood"]))
+    for warning in plan.get("warnings", ()):
+        console.print(f"[yellow]Warning:[/yellow] {warning}")
 
 
 @app.command("models")
@@ -263,6 +275,9 @@ def show_plan(
         else:
             sound.add(f"{key}: {value}")
     tree.add("understood: " + (", ".join(plan["understood"]) or "nothing"))
+    for item in plan.get("substitutions", ()):
+        tree.add(f"drawn as: {item}")
+    tree.add("not understood: " + (", ".join(plan.get("not_understood", ())) or "nothing"))
     console.print(tree)
 
 

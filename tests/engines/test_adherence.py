@@ -173,7 +173,7 @@ def _band_energy(samples: npt.NDArray[np.float32], lo: float, hi: float, rate: i
 
 @pytest.mark.skipif(
     not speech.available() and not os.environ.get("REELBOX_REQUIRE_SPEECH"),
-    reason="espeak-ng is not installed (CI sets REELBOX_REQUIRE_SPEECH=1: then it must be)",
+    reason="speech (espeakng-loader) is not installed; CI sets REELBOX_REQUIRE_SPEECH=1",
 )
 def test_quoted_dialogue_puts_speech_band_energy_in_the_track() -> None:
     quiet = generate(spec("an empty room at noon, no music", seconds=3.0))

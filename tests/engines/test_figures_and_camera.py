@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from itertools import pairwise
@@ -103,3 +104,33 @@ def test_closing_a_prefetch_stops_its_thread() -> None:
     stream.close()
     alive = [t for t in threading.enumerate() if t.name == "reelbox-render" and t.is_alive()]
     assert alive == []
+
+
+def test_walkers_turn_round_smoothly_not_in_one_mirrored_frame() -> None:
+    from reelbox.engines.procedural.motion import Stage, place
+    from reelbox.engines.procedural.planner import plan_scene
+
+    stage = Stage(width=640, height=360, horizon=216)
+    plan = plan_scene("a man walks back and forth in a park", seed=5)
+    (walker,) = [s for s in plan.subjects if s.motion == "pingpong"]
+    facings = [place(walker, stage, k / 24).facing for k in range(24 * 30)]
+    assert min(facings) < 0 < max(facings)  # it does turn round
+    steps = [abs(b - a) for a, b in itertools.pairwise(facings)]
+    assert max(steps) < 0.5  # ... through an edge-on pose, never a full mirror flip
+
+
+@pytest.mark.parametrize("shot", ["wide", "medium", "close_up", "low_angle"])
+@pytest.mark.parametrize("setting", ["park", "city", "beach", "room", "snow", "space"])
+def test_the_nearest_subjects_stand_inside_the_frame(setting: str, shot: str) -> None:
+    """Feet of the nearest ground subjects stay clear of the frame's bottom edge."""
+    from reelbox.engines.procedural.motion import Stage, place
+    from reelbox.engines.procedural.planner import plan_scene
+    from reelbox.engines.procedural.scenery import horizon_fraction
+
+    height = 360
+    stage = Stage(width=640, height=height, horizon=horizon_fraction(setting, shot) * height)
+    plan = plan_scene(f"a snowman and a man in the {setting}, {shot.replace('_', ' ')}", seed=2)
+    for subject in plan.subjects:
+        spot = place(subject, stage, 0.5)
+        if spot.grounded:
+            assert spot.y <= 0.955 * height, (subject.kind, spot.y)

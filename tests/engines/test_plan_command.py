@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -24,3 +25,33 @@ def test_plan_json_is_the_plan_the_engine_stores() -> None:
     plan = json.loads(result.output)
     assert (plan["engine"], plan["version"], plan["seed"]) == ("procedural", 2, 4)
     assert (plan["setting"], plan["camera"]["move"]) == ("ocean", "pan_left")
+
+
+def test_plan_names_what_it_cannot_render_and_its_stand_ins() -> None:
+    result = CliRunner().invoke(app, ["plan", "a dragon beside a flux capacitor"])
+    assert result.exit_code == 0, result.output
+    assert "drawn as: dragon: a winged creature" in result.output
+    assert "not understood: flux capacitor" in result.output
+
+
+def test_generate_says_what_it_drew_instead_and_what_it_left_out(tmp_path: Path) -> None:
+    out = tmp_path / "v.mp4"
+    result = CliRunner().invoke(
+        app,
+        [
+            "generate",
+            "a dragon beside a flux capacitor",
+            "--size",
+            "160x96",
+            "--seconds",
+            "1",
+            "--model",
+            "reelbox-procedural",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+    assert "Drawn as: dragon: a winged creature" in result.output
+    assert "Not understood: flux capacitor" in result.output

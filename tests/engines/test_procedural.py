@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -168,11 +169,18 @@ def test_a_failure_while_painting_reaches_the_consumer(monkeypatch: pytest.Monke
         next(result.frames)
 
 
-def test_dialogue_without_espeak_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("reelbox.media.speech.shutil.which", lambda name: None)
-    with pytest.raises(EngineError, match="espeak-ng"):
-        generate(spec('a man says "hello"'))
-    assert generate(spec("a man walks")).audio is not None  # no dialogue: no need for it
+def test_dialogue_without_any_speech_renders_with_its_sound_bed_and_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("reelbox.media.speech._loaded", [None])
+    monkeypatch.setenv("PATH", "")
+    result = generate(spec('a man says "hello"'))
+    assert len(list(result.frames)) == 24
+    assert result.audio is not None and float(np.abs(result.audio.samples).max()) > 0.01
+    (warning,) = result.plan["warnings"]
+    assert "not spoken" in warning and "apt-get" not in warning  # no admin talk for users
+    walking = generate(spec("a man walks"))
+    assert walking.audio is not None and "warnings" not in walking.plan
     assert generate(spec('a man says "hello"', audio=False)).audio is None
 
 
@@ -364,3 +372,49 @@ def test_inpaint_anchors_outside_the_clip_are_ignored() -> None:
         GenerationInputs(keyframes=(Keyframe(frame_index=99, image=image),)),
     )
     assert len(list(result.frames)) == 6
+
+
+@pytest.mark.parametrize(
+    ("prompt", "darker"),
+    [("a city street, day turning to night", True), ("a beach, night turning to dawn", False)],
+)
+def test_the_light_changes_over_the_clip_when_asked(prompt: str, darker: bool) -> None:
+    result = generate(spec(prompt, seconds=2.0, fps=8, audio=False))
+    pictures = list(result.frames)
+    first, last = float(luma(pictures[0]).mean()), float(luma(pictures[-1]).mean())
+    assert result.plan["time_change"] in ("night", "dawn")
+    assert (last < first - 20) if darker else (last > first + 10)
+    middle = [float(luma(p).mean()) for p in pictures]
+    steps = [abs(b - a) for a, b in itertools.pairwise(middle)]
+    assert max(steps) < 0.5 * abs(last - first)  # a dissolve, not a cut
+
+
+def test_dialogue_speaks_with_the_espeak_program_hidden_from_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pip alone is enough: the bundled library speaks, no `espeak-ng` program needed."""
+    monkeypatch.setenv("PATH", "")
+    quiet = generate(spec("an empty room at noon, no music", seconds=3.0))
+    talking = generate(
+        spec("an empty room at noon, no music. A man says 'hello there, how are you'", seconds=3.0)
+    )
+    assert "warnings" not in talking.plan
+    assert quiet.audio is not None and talking.audio is not None
+    window = slice(int(0.6 * 48_000), int(2.0 * 48_000))
+    spectrum = np.abs(np.fft.rfft(talking.audio.samples[:, window].mean(axis=0))) ** 2
+    base = np.abs(np.fft.rfft(quiet.audio.samples[:, window].mean(axis=0))) ** 2
+    freqs = np.fft.rfftfreq(window.stop - window.start, 1 / 48_000)
+    voice = (freqs >= 300) & (freqs < 3400)
+    assert spectrum[voice].sum() / spectrum.sum() > 2 * base[voice].sum() / base.sum()
+
+
+def test_remix_keeps_the_world_and_an_extension_carries_on_at_the_later_hour() -> None:
+    from reelbox.engines.procedural.engine import ProceduralEngine
+    from reelbox.engines.procedural.planner import plan_scene, remix_plan
+
+    source = plan_scene("an astronaut on Mars, Earth in the sky, day turning to night", seed=1)
+    remixed = remix_plan(source, "now he waves", seed=1)
+    assert (remixed.world, remixed.earth_in_sky, remixed.time_change) == ("mars", True, "night")
+    extend = spec("he keeps walking", mode=Mode.EXTEND, source_plan=source.to_json())
+    plan, painted = ProceduralEngine._plan(extend, GenerationInputs())
+    assert painted and plan.time_of_day == "night" and plan.time_change is None

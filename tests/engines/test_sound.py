@@ -113,7 +113,7 @@ def test_subjects_make_their_sounds(prompt: str) -> None:
 
 @pytest.mark.skipif(
     not speech.available() and not os.environ.get("REELBOX_REQUIRE_SPEECH"),
-    reason="espeak-ng is not installed (CI sets REELBOX_REQUIRE_SPEECH=1: then it must be)",
+    reason="speech (espeakng-loader) is not installed; CI sets REELBOX_REQUIRE_SPEECH=1",
 )
 def test_dialogue_is_placed_and_the_music_ducks_under_it() -> None:
     plan = plan_scene('a man says "one two three four five six" in a quiet room, piano', seed=2)

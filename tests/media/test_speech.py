@@ -1,9 +1,11 @@
-"""Offline speech through espeak-ng: WAV parsing, voices, and a clear error when it is missing."""
+"""Offline speech: the bundled espeak-ng library, the program fallback, WAV parsing, voices, and a
+clear error when neither is there."""
 
 from __future__ import annotations
 
-import os
 import struct
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,22 +36,63 @@ def test_read_wav_rejects_other_data(data: bytes) -> None:
         speech.read_wav(data)
 
 
-def test_a_missing_program_is_reported_with_how_to_install_it(
+def test_with_neither_library_nor_program_the_error_says_how_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(speech, "_loaded", [None])
     monkeypatch.setattr(speech.shutil, "which", lambda name: None)
     assert not speech.available()
-    with pytest.raises(speech.SpeechUnavailable, match="apt-get install espeak-ng"):
+    with pytest.raises(speech.SpeechUnavailable, match="pip install espeakng-loader"):
         speech.synthesize("hello", speech.VOICES["male"])
 
 
-@pytest.mark.skipif(
-    not speech.available() and not os.environ.get("REELBOX_REQUIRE_SPEECH"),
-    reason="espeak-ng is not installed (CI sets REELBOX_REQUIRE_SPEECH=1: then it must be)",
-)
+def test_the_bundled_library_is_a_plain_pip_dependency() -> None:
+    """`pip install` alone gives speech: CI no longer installs Debian's espeak-ng."""
+    assert speech.library_available()
+
+
 @pytest.mark.parametrize("voice", sorted(speech.VOICES))
-def test_every_voice_speaks(voice: str) -> None:
+def test_every_voice_speaks_without_the_program(
+    voice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "")
+    assert not speech.program_available()
     track = speech.synthesize("Hello there, this is a test.", speech.VOICES[voice])
     assert track.sample_rate > 8000
     assert 0.5 < track.duration < 5.0
     assert float(np.sqrt(np.mean(np.square(track.samples)))) > 0.01
+
+
+def test_voices_differ_in_pitch_and_speed() -> None:
+    child = speech.synthesize("Hello there, this is a test.", speech.VOICES["child"])
+    robot = speech.synthesize("Hello there, this is a test.", speech.VOICES["robot"])
+    assert robot.duration > child.duration  # the robot speaks slower
+    assert not np.array_equal(child.samples[:, :1000], robot.samples[:, :1000])
+
+
+_FAKE_PROGRAM = """#!{python}
+import struct, sys
+args = sys.argv[1:]
+assert args[:3] == ["--stdout", "-v", "en-us+m3"], args
+pcm = struct.pack("<4h", 0, 8000, -8000, 0) * 2205
+sys.stdout.buffer.write(
+    b"RIFF" + struct.pack("<I", 0x7FFFF000) + b"WAVE"
+    + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 22050, 44100, 2, 16)
+    + b"data" + struct.pack("<I", 0x7FFFF000) + pcm
+)
+"""
+
+
+def test_the_program_speaks_when_the_library_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The fallback runs `espeak-ng --stdout` from PATH (here a stand-in program) and reads it."""
+    program = tmp_path / "espeak-ng"
+    program.write_text(_FAKE_PROGRAM.format(python=sys.executable))
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(speech, "_loaded", [None])
+    assert speech.available() and not speech.library_available()
+    track = speech.synthesize("Hello there.", speech.VOICES["male"])
+    assert track.sample_rate == 22_050
+    assert track.samples.shape == (1, 4 * 2205)

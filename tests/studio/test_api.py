@@ -165,3 +165,23 @@ def test_video_details_of_an_unknown_video_are_not_found(studio_server: LiveServ
     response = httpx.get(f"{studio_server.url}/v1/studio/videos/video_nope", timeout=10)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_video_details_and_the_completed_event_name_what_was_not_understood(
+    studio_server: LiveServer,
+) -> None:
+    """The embedded engine's `not_understood` words reach the studio and the job's events."""
+    import sqlite3
+
+    server = studio_server
+    prompt = unique("a flux capacitor beside a cat")
+    video = wait_finished(server, create_video(server, prompt=prompt, seconds="4")["id"])
+    details = get(server, f"/v1/studio/videos/{video['id']}")
+    assert "flux capacitor" in details["not_understood"]
+    assert details["warnings"] == []
+    with sqlite3.connect(server.data_dir / "reelbox.db") as db:
+        (data,) = db.execute(
+            "SELECT data FROM job_events WHERE job_id = ? AND type = 'job.completed'",
+            (video["id"],),
+        ).fetchone()
+    assert "flux capacitor" in data

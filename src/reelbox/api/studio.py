@@ -233,9 +233,17 @@ async def studio_video(video_id: str, services: ServicesDep, project: ProjectDep
             "lineage": _ancestors(services, job, project),
             "request": request_of(job),
             "output": output,
+            "not_understood": _plan_list(job.plan, "not_understood"),
+            "warnings": _plan_list(job.plan, "warnings"),
         }
 
     found = await run_in_threadpool(read)
     if found is None:
         raise video_not_found(video_id)
     return JSONResponse(found)
+
+
+def _plan_list(plan: dict[str, Any] | None, key: str) -> list[str]:
+    """A list of words the engine's plan records (empty for engines that record none)."""
+    value = (plan or {}).get(key)
+    return [str(v) for v in value] if isinstance(value, list) else []

@@ -1,30 +1,51 @@
-"""Offline text to speech through the `espeak-ng` program (Debian package `espeak-ng`).
+"""Offline text to speech with espeak-ng: the library bundled by the `espeakng-loader` wheel.
 
-`synthesize` runs `espeak-ng --stdout` as a subprocess, reads the WAV it writes and returns the
-speech as a mono `AudioTrack`. Nothing is fetched at run time; when the program is missing,
-`SpeechUnavailable` says how to install it. Voices are espeak-ng's English voice with one of
-its variants (female, male, child-like, robotic), at a given speed and pitch.
+`synthesize` speaks through libespeak-ng loaded with ctypes from the `espeakng-loader` package
+(a plain pip dependency that ships the library and its voice data), so `pip install` alone is
+enough. When that package is missing or its library cannot load, the `espeak-ng` program on
+PATH (Debian package `espeak-ng`) is run instead, reading the WAV it writes. Nothing is fetched
+at run time; with neither, `SpeechUnavailable` says how to get one. Voices are espeak-ng's
+English voice with one of its variants (female, male, child-like, robotic), at a given speed
+and pitch. The library keeps global state, so one lock serialises every call into it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import importlib
 import shutil
 import struct
 import subprocess
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from reelbox.engines.base import AudioTrack
 
 PROGRAM = "espeak-ng"
-INSTALL_HINT = "install it with `apt-get install espeak-ng` (Debian/Ubuntu)"
+PACKAGE = "espeakng-loader"
+INSTALL_HINT = (
+    f"install the Python package with `pip install {PACKAGE}`, "
+    "or the program with `apt-get install espeak-ng` (Debian/Ubuntu)"
+)
 _TIMEOUT_SECONDS = 30
 _MAX_CHARACTERS = 600
 
+# espeak-ng's C API (speak_lib.h): output mode, parameters, flags.
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_RATE, _VOLUME, _PITCH = 1, 2, 3
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_EE_OK = 0
+_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
+
 
 class SpeechUnavailable(RuntimeError):
-    """The speech program is not installed or failed."""
+    """Neither the bundled speech library nor the speech program can speak."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,21 +63,124 @@ VOICES: dict[str, Voice] = {
     "male": Voice(name="en-us+m3", speed=155, pitch=42),
     "child": Voice(name="en-us+f4", speed=170, pitch=85),
     "robot": Voice(name="en-us+m1", speed=140, pitch=30),
-    "narrator": Voice(name="en-gb+m2", speed=150, pitch=40),
+    "narrator": Voice(name="en+m2", speed=150, pitch=40),
 }
 
 
-def available() -> bool:
-    """Whether the speech program can be found."""
+class _Library:
+    """libespeak-ng from the `espeakng-loader` wheel, initialised once per process."""
+
+    def __init__(self, library: Any, rate: int) -> None:
+        self.lib = library
+        self.rate = rate
+        self.chunks: list[np.ndarray] = []
+        self.callback = _CALLBACK(self._collect)  # kept alive as long as the library
+        library.espeak_SetSynthCallback(self.callback)
+
+    def _collect(self, wav: Any, count: int, events: Any) -> int:
+        if wav and count > 0:
+            self.chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        return 0  # carry on
+
+    def speak(self, words: str, voice: Voice) -> AudioTrack:
+        lib = self.lib
+        language, _, variant = voice.name.partition("+")
+        base = language.split("-")[0] + (f"+{variant}" if variant else "")
+        if all(lib.espeak_SetVoiceByName(n.encode()) != _EE_OK for n in (voice.name, base)):
+            raise SpeechUnavailable(f"the speech library has no voice {voice.name!r}")
+        lib.espeak_SetParameter(_RATE, voice.speed, 0)
+        lib.espeak_SetParameter(_PITCH, voice.pitch, 0)
+        lib.espeak_SetParameter(_VOLUME, voice.amplitude, 0)
+        self.chunks = []
+        text = words.encode("utf-8")
+        status = lib.espeak_Synth(
+            text, len(text) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+        )
+        lib.espeak_Synchronize()
+        if status != _EE_OK:
+            raise SpeechUnavailable(f"the speech library failed with status {status}")
+        pcm = np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=np.int16)
+        self.chunks = []
+        samples = (pcm.astype(np.float32) / np.float32(32768))[None, :]
+        return AudioTrack(sample_rate=self.rate, samples=samples)
+
+
+_LOCK = threading.Lock()
+_loaded: list[_Library | None] = []  # empty until tried; [None] when the library is unusable
+
+
+def _library() -> _Library | None:
+    """The bundled library, loaded on first use; None when it is not installed or fails."""
+    if _loaded:
+        return _loaded[0]
+    library: _Library | None = None
+    try:
+        loader: Any = importlib.import_module("espeakng_loader")
+    except ImportError:
+        loader = None
+    if loader is not None:
+        try:
+            lib = ctypes.CDLL(loader.get_library_path())
+            lib.espeak_Initialize.argtypes = [
+                ctypes.c_int,
+                ctypes.c_int,
+                ctypes.c_char_p,
+                ctypes.c_int,
+            ]
+            lib.espeak_Synth.argtypes = [
+                ctypes.c_char_p,
+                ctypes.c_size_t,
+                ctypes.c_uint,
+                ctypes.c_int,
+                ctypes.c_uint,
+                ctypes.c_uint,
+                ctypes.c_void_p,
+                ctypes.c_void_p,
+            ]
+            lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+            data = loader.get_data_path().encode()
+            rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+            if rate > 0:
+                library = _Library(lib, rate)
+        except (OSError, RuntimeError, AttributeError):
+            library = None
+    _loaded.append(library)
+    return library
+
+
+def library_available() -> bool:
+    """Whether the bundled speech library (from `espeakng-loader`) can speak."""
+    with _LOCK:
+        return _library() is not None
+
+
+def program_available() -> bool:
+    """Whether the `espeak-ng` program can be found on PATH."""
     return shutil.which(PROGRAM) is not None
 
 
+def available() -> bool:
+    """Whether speech can run at all: the bundled library or the program."""
+    return library_available() or program_available()
+
+
 def synthesize(text: str, voice: Voice) -> AudioTrack:
-    """`text` spoken by `voice`, as mono float32 samples at espeak-ng's own sample rate."""
+    """`text` spoken by `voice`, as mono float32 samples at espeak-ng's own sample rate.
+
+    The bundled library speaks when it is installed; otherwise the `espeak-ng` program.
+    """
+    words = " ".join(text.split())[:_MAX_CHARACTERS]
+    with _LOCK:
+        library = _library()
+        if library is not None:
+            return library.speak(words, voice)
+    return _run_program(words, voice)
+
+
+def _run_program(words: str, voice: Voice) -> AudioTrack:
     program = shutil.which(PROGRAM)
     if program is None:
-        raise SpeechUnavailable(f"spoken dialogue needs the {PROGRAM} program; {INSTALL_HINT}")
-    words = " ".join(text.split())[:_MAX_CHARACTERS]
+        raise SpeechUnavailable(f"spoken dialogue needs espeak-ng; {INSTALL_HINT}")
     command = [
         program,
         "--stdout",

@@ -336,7 +336,7 @@ class Store(JobQueries):
                 attempt=attempt,
                 expected=[JobStatus.IN_PROGRESS],
                 event="job.completed",
-                data={"generations": [g.id for g in outputs]},
+                data={"generations": [g.id for g in outputs], **_plan_notes(plan)},
                 now=now,
             )
             if not done:
@@ -557,3 +557,9 @@ class Store(JobQueries):
             created_at=int(now),
         )
 
+
+def _plan_notes(plan: dict[str, Any] | None) -> dict[str, Any]:
+    """What the engine's plan says it could not render, and its warnings, for the event."""
+    if not plan:
+        return {}
+    return {k: plan[k] for k in ("not_understood", "warnings") if plan.get(k)}

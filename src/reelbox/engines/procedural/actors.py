@@ -29,6 +29,10 @@ from reelbox.engines.procedural.sdf import Ellipse, draw
 _OUTLINE: RGB = (25, 22, 28)
 
 
+# Kinds that give their own light: the scene's light does not darken them.
+_SELF_LIT = frozenset({"fireworks"})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Look:
     """How subjects are coloured in this scene."""
@@ -187,8 +191,10 @@ class Actors:
         if outline:
             for shape, _ in figure:
                 draw(frame, shape, _OUTLINE, opacity=alpha, grow=outline)
+        lit = subject.kind not in _SELF_LIT
         for shape, rgb in figure:
-            draw(frame, shape, self._color(self._grade(rgb), fade), opacity=alpha, feather=feather)
+            color = self._color(self._grade(rgb), fade) if lit else self._grade(rgb)
+            draw(frame, shape, color, opacity=alpha, feather=feather)
 
     def _grade(self, rgb: RGB) -> RGB:
         found = self.graded.get(rgb)

@@ -18,6 +18,7 @@ background thread a few frames ahead of the encoder.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -57,6 +58,12 @@ from reelbox.engines.streaming import guarded_frames
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.media.speech import SpeechUnavailable
 
+log = logging.getLogger(__name__)
+
+SPEECH_WARNING = (
+    "The dialogue was not spoken: speech synthesis is not available on this server. "
+    "The video has its other sounds."
+)
 MAX_SIDE = 1920
 MIN_SIDE = 16
 MAX_SECONDS = 120.0
@@ -132,13 +139,16 @@ class ProceduralEngine:
         samples = round(count * SAMPLE_RATE / fps)
         sound = spec.audio and plan.audio
         dialogue = Dialogue()
+        warnings: list[str] = []
         if sound and plan.sound.dialogue:
             try:
                 dialogue = prepare_dialogue(
                     plan, samples=samples, stage=stage, time_offset=offset, tempo=tempo
                 )
             except SpeechUnavailable as exc:
-                raise EngineError(str(exc)) from exc
+                # The picture and the sound bed are still worth having: say what is missing.
+                log.warning("dialogue not spoken: %s", exc)
+                warnings.append(SPEECH_WARNING)
         speaking = dialogue.speaking or estimate_speaking(plan, seconds=seconds, tempo=tempo)
         # Start painting (in the background) before mixing the sound.
         paint = self._frames(spec, inputs, plan, painted=painted, offset=offset, speaking=speaking)
@@ -149,6 +159,8 @@ class ProceduralEngine:
         result_plan = plan.to_json()
         result_plan["mode"] = spec.mode.value
         result_plan["painted"] = painted or spec.mode is Mode.TEXT
+        if warnings:
+            result_plan["warnings"] = warnings
         return GenerationResult(
             width=width,
             height=height,
@@ -175,6 +187,9 @@ class ProceduralEngine:
             if spec.mode is Mode.EDIT:
                 # Footage is graded only for what the edit prompt itself asks.
                 return replace(plan, explicit=fresh.explicit), False
+            if spec.mode is Mode.EXTEND and plan.time_change is not None:
+                # The source ended at the later hour ('day turning to night'): carry on there.
+                plan = replace(plan, time_of_day=plan.time_change, time_change=None)
             return plan, painted
         return fresh, spec.mode is Mode.TEXT
 
@@ -207,7 +222,22 @@ class ProceduralEngine:
                 time_offset=offset,
                 speaking=speaking,
             )
-            yield from renderer.frames(count)
+            if plan.time_change is None:
+                yield from renderer.frames(count)
+                return
+            # 'day turning to night': the same scene at the later hour, dissolved in over the
+            # middle of the clip.
+            later = SceneRenderer(
+                replace(plan, time_of_day=plan.time_change, time_change=None),
+                width=width,
+                height=height,
+                fps=fps,
+                duration=seconds,
+                characters=characters,
+                time_offset=offset,
+                speaking=speaking,
+            )
+            yield from changing_light(renderer.frames(count), later.frames(count), count=count)
 
         def image() -> Iterator[Frame]:
             assert inputs.reference_image is not None
@@ -337,6 +367,23 @@ class ProceduralEngine:
         return render_audio(
             plan, samples=samples, stage=stage, dialogue=dialogue, time_offset=offset, tempo=tempo
         )
+
+
+def changing_light(early: Iterator[Frame], late: Iterator[Frame], *, count: int) -> Iterator[Frame]:
+    """Frames that go from `early` to `late` with an eased dissolve from 15 % to 85 % of the
+    clip (integer arithmetic: 8-bit weights)."""
+    import numpy as np
+
+    for index, (a, b) in enumerate(zip(early, late, strict=True)):
+        u = min(1.0, max(0.0, (index / max(1, count - 1) - 0.15) / 0.7))
+        weight = round(256 * u * u * (3 - 2 * u))
+        if weight <= 0:
+            yield a
+        elif weight >= 256:
+            yield b
+        else:
+            mixed = a.astype(np.uint16) * (256 - weight) + b.astype(np.uint16) * weight
+            yield (mixed >> 8).astype(np.uint8)
 
 
 def _source_plan(spec: GenerationSpec) -> ScenePlan | None:

@@ -8,6 +8,7 @@ frame, thunder follows each lightning flash after a delay that grows with its di
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -18,7 +19,16 @@ from reelbox.engines.procedural.motion import Stage, footfalls, place
 from reelbox.engines.procedural.particles import lightning_strikes
 from reelbox.engines.procedural.plan import ScenePlan, SubjectPlan
 from reelbox.engines.procedural.seeding import rng_for
-from reelbox.engines.procedural.synth import Bus, bed, burst, events, ramp_env, swell, tone
+from reelbox.engines.procedural.synth import (
+    Bus,
+    NoiseTile,
+    bed,
+    burst,
+    events,
+    ramp_env,
+    swell,
+    tone,
+)
 
 _SOFT_GROUND = frozenset({"beach", "snow", "desert", "meadow", "park", "forest"})
 
@@ -176,6 +186,11 @@ def thunder(plan: ScenePlan, bus: Bus) -> None:
     """Thunder after every lightning strike of a storm (and now and then when asked for)."""
     rate = bus.rate
     strikes = lightning_strikes(plan.layout_seed, bus.seconds, offset=bus.t0)
+    heard = [s for s in strikes if s.time + 0.15 + 2.6 * s.distance < bus.t0 + bus.seconds]
+    if not heard and bus.t0 == 0:
+        # No flash early enough to be heard in this clip: a distant roll all the same.
+        start = min(0.3, 0.2 * bus.seconds)
+        bus.add(_boom(rng_for(plan.layout_seed, "roll"), rate), start, gain=0.7, pan=0.4)
     for strike in strikes:
         rng = rng_for(plan.layout_seed, f"thunder:{strike.time:.3f}")
         delay = 0.15 + 2.6 * strike.distance
@@ -206,9 +221,10 @@ def cues(plan: ScenePlan, bus: Bus) -> None:
     rate, seed = bus.rate, plan.layout_seed
     for cue in plan.sound.cues:
         if cue == "thunder" and plan.weather != "storm":
-            thunder(plan, bus)
+            thunder(plan, bus)  # (a storm's thunder is part of the storm)
         elif cue == "birdsong":
-            events(bus, seed, "cue-birds", per_second=1.6, make=lambda r: chirp(r, rate), gain=0.14)
+            _first(bus, seed, "birds", lambda r: chirp(r, rate), gain=0.4, every=0.35, count=3)
+            events(bus, seed, "cue-birds", per_second=1.6, make=lambda r: chirp(r, rate), gain=0.4)
         elif cue == "bells":
             _bells(bus, seed)
         elif cue == "applause":
@@ -218,7 +234,7 @@ def cues(plan: ScenePlan, bus: Bus) -> None:
                 "claps",
                 per_second=40.0,
                 make=lambda r: clap(r, rate),
-                gain=0.12,
+                gain=0.36,
                 spread=(0.05, 0.95),
             )
         elif cue == "crowd":
@@ -228,14 +244,16 @@ def cues(plan: ScenePlan, bus: Bus) -> None:
         elif cue == "siren":
             _siren(bus)
         elif cue == "horn":
-            events(bus, seed, "horns", per_second=0.35, make=lambda r: _horn(r, rate), gain=0.2)
+            _first(bus, seed, "horn", lambda r: _horn(r, rate), gain=0.8)
+            events(bus, seed, "horns", per_second=0.35, make=lambda r: _horn(r, rate), gain=0.8)
         elif cue == "bark":
-            events(bus, seed, "barks", per_second=0.5, make=lambda r: _bark(r, rate), gain=0.35)
+            _first(bus, seed, "bark", lambda r: _bark(r, rate), gain=1.4, every=0.3, count=2)
+            events(bus, seed, "barks", per_second=0.5, make=lambda r: _bark(r, rate), gain=1.4)
         elif cue == "waves":
             bed(
                 bus,
                 tile("surf", rate, 80, 2500, -0.4),
-                gain=0.4,
+                gain=0.75,
                 envelope=lambda t: swell(t, seed, "cue-surf", period=7.0, depth=0.85) ** 2,
             )
         elif cue == "wind":
@@ -263,21 +281,158 @@ def cues(plan: ScenePlan, bus: Bus) -> None:
                 bus.add(
                     burst(r, rate, seconds=0.06, decay=80.0, color=0.5),
                     k / 1.8,
-                    gain=0.3,
+                    gain=0.85,
                     pan=0.4 + 0.2 * (k % 2),
                 )
         elif cue == "clock":
             for k in range(math.ceil(bus.t0), math.floor(bus.t0 + bus.seconds) + 1):
-                bus.add(tick(rng_for(seed, "tick"), rate), float(k), gain=0.25)
+                bus.add(tick(rng_for(seed, "tick"), rate), float(k), gain=1.5)
         elif cue == "heartbeat":
             beat = 60 / 70
             for k in range(math.ceil(bus.t0 / beat), math.floor((bus.t0 + bus.seconds) / beat) + 1):
                 for offset, level in ((0.0, 0.6), (0.22, 0.4)):
                     bus.add(_thump(rate), k * beat + offset, gain=level)
         elif cue == "explosion":
-            events(bus, seed, "booms", per_second=0.25, make=lambda r: _boom(r, rate), gain=0.8)
+            for t, pan in _burst_times(plan, bus):
+                bus.add(_boom(rng_for(seed, f"boom:{t:.3f}"), rate), t, gain=0.8, pan=pan)
         elif cue == "whistle":
-            events(bus, seed, "whistles", per_second=0.15, make=lambda r: _whistle(rate), gain=0.25)
+            for t in cue_times(plan, cue, start=bus.t0, end=bus.t0 + bus.seconds):
+                bus.add(_whistle(rate), t, gain=1.4, pan=_pan_of(plan, "train", bus, t))
+        elif cue == "sizzle":
+            bed(bus, tile("sizzle", rate, 2500, 12000, 0.2), gain=0.3, envelope=_sputter(seed))
+            events(
+                bus,
+                seed,
+                "spits",
+                per_second=9.0,
+                make=lambda r: burst(r, rate, seconds=0.008, decay=1400.0, color=1.0),
+                gain=0.25,
+                spread=(0.4, 0.6),
+            )
+        elif cue == "howl":
+            for t in cue_times(plan, cue, start=bus.t0, end=bus.t0 + bus.seconds):
+                bus.add(_howl(rate), t, gain=1.6, pan=_pan_of(plan, "wolf", bus, t))
+        elif cue == "cheer":
+            babble(bus, seed, gain=0.12)
+            for t in cue_times(plan, cue, start=bus.t0, end=bus.t0 + bus.seconds):
+                bus.add(_cheer(rng_for(seed, f"cheer:{t:.3f}"), rate), t, gain=1.6)
+            events(
+                bus,
+                seed,
+                "cheer-claps",
+                per_second=30.0,
+                make=lambda r: clap(r, rate),
+                gain=0.1,
+                spread=(0.05, 0.95),
+            )
+        elif cue == "hum":
+            bed(bus, _hum(rate), gain=0.3)
+
+
+# Sounds that happen at moments, not all the time: when the first one starts, and how often
+# it comes back. Each named one happens at least once in any clip of a second or more.
+_MOMENTS = {"whistle": (0.6, 4.5), "howl": (0.5, 4.0), "cheer": (0.4, 3.5)}
+
+
+def cue_times(plan: ScenePlan, cue: str, *, start: float, end: float) -> list[float]:
+    """When a momentary named sound plays within [start, end) seconds of scene time."""
+    if cue == "explosion":
+        return [t for t, _ in _bursts(plan, start, end)]
+    first, period = _MOMENTS[cue]
+    first = min(first, 0.25 * max(0.0, end - start) + start) if start == 0 else first
+    times, k = [], max(0, math.ceil((start - first) / period))
+    while first + k * period < end:
+        times.append(first + k * period)
+        k += 1
+    return times
+
+
+def _bursts(plan: ScenePlan, start: float, end: float) -> list[tuple[float, float]]:
+    """(time, pan) of each firework bursting on screen, or a boom every 4 s without any."""
+    from reelbox.engines.procedural.figures.extras import BURST_SECONDS
+
+    found: list[tuple[float, float]] = []
+    for index, subject in enumerate(plan.subjects):
+        if subject.kind != "fireworks":
+            continue
+        variant = index * 7 + 3  # as the actors draw it
+        for shell in range(3):
+            # The burst is at phase 0.2 of each shell's cycle (see figures/extras.py).
+            offset = ((0.2 - 0.37 * shell - 0.21 * variant) % 1.0) * BURST_SECONDS
+            k = max(0, math.ceil((start - offset) / BURST_SECONDS))
+            while offset + k * BURST_SECONDS < end:
+                found.append((offset + k * BURST_SECONDS, (0.25, 0.5, 0.75)[shell]))
+                k += 1
+    if not found:
+        first, period = min(0.8, 0.3 * (end - start)) if start == 0 else 0.8, 4.0
+        k = max(0, math.ceil((start - first) / period))
+        while first + k * period < end:
+            found.append((first + k * period, 0.5))
+            k += 1
+    return sorted(found)
+
+
+def _first(
+    bus: Bus,
+    seed: int,
+    purpose: str,
+    make: Callable[[np.random.Generator], F32],
+    *,
+    gain: float,
+    every: float = 0.0,
+    count: int = 1,
+) -> None:
+    """A named sound that would otherwise come at random: once early in the clip for sure."""
+    if bus.t0 > 0:
+        return  # an extension's window: the clip it continues already had it
+    start = min(0.35, 0.2 * bus.seconds)
+    for k in range(count):
+        bus.add(make(rng_for(seed, f"first:{purpose}:{k}")), start + k * every, gain=gain)
+
+
+def _burst_times(plan: ScenePlan, bus: Bus) -> list[tuple[float, float]]:
+    return _bursts(plan, bus.t0, bus.t0 + bus.seconds)
+
+
+def _pan_of(plan: ScenePlan, kind: str, bus: Bus, t: float) -> float:
+    for subject in plan.subjects:
+        if subject.kind == kind and subject.motion == "still":
+            return min(0.85, max(0.15, subject.x0))
+    return 0.5
+
+
+def _sputter(seed: int) -> Callable[[F32], F32]:
+    def envelope(t: F32) -> F32:
+        return f32(0.6 + 0.4 * swell(t, seed, "sizzle", period=1.3, depth=0.7))
+
+    return envelope
+
+
+def _howl(rate: int) -> F32:
+    n = int(2.2 * rate)
+    t = np.arange(n, dtype=np.float32) / np.float32(rate)
+    # A rising then falling glide with a little vibrato, like a wolf's howl.
+    f = 420 + 260 * np.clip(np.sin(np.pi * np.minimum(1.0, t / 2.0)), 0, 1) ** 0.7
+    f = f * (1 + 0.01 * np.sin(2 * np.pi * 5.5 * t))
+    phase = 2 * np.pi * np.cumsum(f) / np.float32(rate)
+    voice = np.sin(phase) + 0.25 * np.sin(2 * phase) + 0.1 * np.sin(3 * phase)
+    env = np.minimum(1, t * 3) * np.minimum(1, (2.2 - t) * 2.5)
+    return f32(voice * env * 0.5)
+
+
+def _cheer(rng: np.random.Generator, rate: int) -> F32:
+    n = int(1.6 * rate)
+    t = np.arange(n, dtype=np.float32) / np.float32(rate)
+    crowd = tile("cheer", rate, 250, 4000, -0.1).read(int(rng.integers(0, rate)), n)[0]
+    voices = sum(
+        np.sin(2 * np.pi * np.float32(f) * t * (1 + 0.08 * t)) for f in (330.0, 415.0, 495.0)
+    )
+    env = np.minimum(1, t * 5) * np.exp(-np.maximum(0, t - 0.6) * 2.5)
+    return f32((crowd * 0.8 + 0.15 * voices) * env)
+
+
+def _hum(rate: int) -> NoiseTile:
+    return tile("hum", rate, 90, 700, -0.8)
 
 
 def _bells(bus: Bus, seed: int) -> None:
@@ -308,7 +463,7 @@ def _siren(bus: Bus) -> None:
         # The phase of a tone sweeping 950 +- 320 Hz, integrated exactly (no seams).
         phase = 2 * np.pi * (950 * t - 320 / omega * np.cos(omega * t))
         wail = f32(np.sin(phase) + 0.3 * np.sin(2 * phase))
-        level = f32(0.05 + 0.05 * (1 + np.sin(t * 0.4)))
+        level = f32(0.09 + 0.08 * (1 + np.sin(t * 0.4)))
         block = f32(wail * level)
         bus.add_stereo(begin, np.stack([block, block * np.float32(0.8)]))
 

@@ -157,6 +157,13 @@ KINDS: Final[dict[str, KindTraits]] = {
     "candle": _k("object", 0.08, 0.0, "ground", "idle", "white", 0.3, "flame"),
     "campfire": _k("object", 0.12, 0.0, "ground", "idle", "orange", 1.2, "flame"),
     "snowman": _k("object", 0.28, 0.0, "ground", "idle", "white", 0.6),
+    # kinds where a stand-in would mislead (see stand_ins.py)
+    "fireworks": _k("object", 0.55, 0.0, "air", "float", "gold", 1.6, "none"),
+    "flag": _k("object", 0.45, 0.0, "ground", "idle", "red", 0.6),
+    "bridge": _k("building", 0.3, 0.0, "ground", "idle", "gray", 4.0),
+    "sofa": _k("object", 0.16, 0.0, "ground", "idle", "teal", 2.1),
+    "pan": _k("object", 0.07, 0.0, "ground", "idle", "gray", 2.2),
+    "vacuum": _k("object", 0.05, 0.05, "ground", "walk", "gray", 3.6, "hum"),
     # a user-supplied cut-out (`GenerationInputs.characters`), matched by name
     "character": _k("person", 0.42, 0.05, "ground", "walk", "white", 0.6, "steps"),
 }
@@ -257,6 +264,12 @@ _NOUNS: dict[str, str] = {  # kind -> nouns, separated by |
     "candle": "candle",
     "campfire": "campfire|bonfire|fireplace",
     "snowman": "snowman",
+    "fireworks": "fireworks|firework",
+    "flag": "flag|banner",
+    "bridge": "bridge|footbridge",
+    "sofa": "sofa|couch",
+    "pan": "pan|skillet",
+    "vacuum": "vacuum",
 }
 
 # Irregular plurals (plural=singular) and words whose plain plural is not word + "s".
@@ -314,7 +327,7 @@ GROUP_WORDS: Final[dict[str, tuple[str, int]]] = _GROUPS
 # number, article or colour stands right before them ("a jet", "two subs").
 AMBIGUOUS_NOUNS: Final = frozenset(
     _split(
-        "coffee|figure|home|hound|jelly|jet|player|polar|ram|seal|shepherd|soccer|sub|subway|tea|"
+        "coffee|figure|home|hound|jelly|jet|player|polar|ram|seal|shepherd|soccer|sub|subway|tea|pan|"
         "vehicle"
     )
 )

@@ -16,6 +16,9 @@ from reelbox.engines.procedural.scenery import ground_parallax
 JUMP_RATE = 1.3  # hops per second
 FALL_SECONDS = 2.6  # one fall from above the frame to the ground
 GAIT = 0.9  # figure heights travelled per full stride cycle
+TURN_DISTANCE = 0.03  # frame widths over which a walker turns round at the end of its path
+GROUND_NEAR = 0.86  # feet of the nearest ground subjects, as a fraction from horizon to bottom
+BOTTOM_MARGIN = 0.05  # and never nearer the frame's bottom edge than this
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +99,12 @@ def place(subject: SubjectPlan, stage: Stage, t: float) -> Placement:
         if road is not None and kind is not None and kind.category == "vehicle":
             y = road[0] + (road[1] - road[0]) * (0.8 - 0.55 * depth)
         else:
-            y = horizon + (h - horizon) * (0.9 - 0.72 * depth)
+            y = horizon + (h - horizon) * (GROUND_NEAR - 0.7 * depth)
+            if stage.water is not None and stage.water[1] < 0.97 * h:
+                # Ground dwellers stay on the shore in front of the water, not on it.
+                shore = stage.water[1]
+                y = max(y, shore + (h - shore) * (0.35 + 0.55 * (1 - depth)))
+            y = min(y, (1 - BOTTOM_MARGIN) * h)  # low horizons too: feet clear of the edge
         parallax = ground_parallax((y - horizon) / max(1.0, h - horizon))
         grounded = True
     tilt = 0.0
@@ -136,7 +144,7 @@ def place(subject: SubjectPlan, stage: Stage, t: float) -> Placement:
         grounded = grounded and lift == 0.0
     elif action == "fly" and subject.kind == "rocket":
         u = (t * 0.12 + subject.phase) % 1.0
-        ground_y = horizon + (h - horizon) * (0.9 - 0.72 * depth)
+        ground_y = horizon + (h - horizon) * (GROUND_NEAR - 0.7 * depth)
         y = ground_y - u * u * (ground_y + 1.2 * size)
         facing = 1.0
     elif action in ("swim", "fly") and kind is not None and kind.category == "person":
@@ -173,12 +181,16 @@ def _path(subject: SubjectPlan, t: float) -> tuple[float, float]:
     if subject.motion == "wrap":
         u = (subject.phase + subject.direction * subject.speed * t / span) % 1.0
         return subject.x0 + u * span, facing
-    # Walk to one end of the range, turn round, walk back: a triangle wave.
+    # Walk to one end of the range, turn round, walk back: a triangle wave. The turn is eased:
+    # the figure narrows to its edge-on width near the end and widens facing the other way.
     cycle = 2 * span
     s = (subject.phase * cycle + subject.direction * subject.speed * t) % cycle
+    u = s if s < span else cycle - s  # distance from the start of the range
+    ease = min(1.0, min(u, span - u) / max(1e-6, min(TURN_DISTANCE, span / 3)))
+    turning = 0.12 + 0.88 * ease * ease * (3 - 2 * ease)
     if s < span:
-        return subject.x0 + s, facing
-    return subject.x1 - (s - span), -facing
+        return subject.x0 + s, facing * turning
+    return subject.x1 - (s - span), -facing * turning
 
 
 def footfalls(subject: SubjectPlan, stage: Stage, t0: float, t1: float) -> list[float]:

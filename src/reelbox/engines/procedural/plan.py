@@ -33,6 +33,7 @@ PLAN_VERSION = 2
 MOTIONS = ("pingpong", "wrap", "travel", "still")
 VOICES = ("female", "male", "child", "robot", "narrator")
 LOUDNESS = ("quiet", "normal", "loud")
+WORLDS = ("", "moon", "mars")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +114,12 @@ class ScenePlan:
     accent_colors: tuple[str, ...] = ()  # colour words not attached to a subject
     understood: tuple[str, ...] = ()  # the recognised words and phrases, in prompt order
     explicit: tuple[str, ...] = ()  # the aspects the prompt(s) set rather than defaulted
+    not_understood: tuple[str, ...] = ()  # content words and phrases the plan does not render
+    substitutions: tuple[str, ...] = ()  # "dragon: a winged creature": what stands in for what
+    language: str | None = None  # the prompt's language when it is not English
+    world: str = ""  # the ground of a space scene: "" (grey rock), "moon" or "mars"
+    earth_in_sky: bool = False  # the planet hanging in a space sky is the Earth
+    time_change: str | None = None  # the time of day the clip ends at ('day turning to night')
 
     def to_json(self) -> dict[str, Any]:
         """The plan as plain JSON values, tagged with the engine and plan version."""
@@ -153,6 +160,12 @@ class ScenePlan:
             "accent_colors": list(self.accent_colors),
             "understood": list(self.understood),
             "explicit": list(self.explicit),
+            "not_understood": list(self.not_understood),
+            "substitutions": list(self.substitutions),
+            "language": self.language,
+            "world": self.world,
+            "earth_in_sky": self.earth_in_sky,
+            "time_change": self.time_change,
         }
 
     @classmethod
@@ -209,6 +222,14 @@ def _read(data: Mapping[str, Any]) -> ScenePlan:
         accent_colors=tuple(_member(c, tuple(NAMED_COLORS)) for c in data.get("accent_colors", ())),
         understood=tuple(str(w) for w in data.get("understood", ())),
         explicit=tuple(str(a) for a in data.get("explicit", ())),
+        not_understood=tuple(str(w) for w in data.get("not_understood", ())),
+        substitutions=tuple(str(w) for w in data.get("substitutions", ())),
+        language=None if data.get("language") is None else str(data.get("language")),
+        world=_member(data.get("world", ""), WORLDS),
+        earth_in_sky=bool(data.get("earth_in_sky", False)),
+        time_change=(
+            None if data.get("time_change") is None else _member(data["time_change"], TIMES_OF_DAY)
+        ),
     )
 
 

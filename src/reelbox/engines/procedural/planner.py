@@ -26,6 +26,8 @@ from reelbox.engines.procedural.seeding import layout_seed, rng_for
 from reelbox.engines.procedural.vocabulary import SPEED_FACTORS, WIND_LEVELS
 
 MAX_SUBJECTS = 8
+# Kinds best shown with the place around them (a wide shot).
+_SKY_KINDS = frozenset({"fireworks", "flag", "bridge"})
 
 # Setting a subject implies when the prompt names no place, first match wins.
 _KIND_SETTINGS: tuple[tuple[frozenset[str], str], ...] = (
@@ -76,6 +78,7 @@ def plan_scene(prompt: str, *, seed: int, characters: Sequence[str] = ()) -> Sce
         if n not in named
     ]
     subjects = _place_all(mentions, layout=layout, speed=speed, camera=camera)
+    setting = _dry_land(setting, subjects, reading)
     return ScenePlan(
         prompt=prompt,
         seed=seed,
@@ -94,6 +97,12 @@ def plan_scene(prompt: str, *, seed: int, characters: Sequence[str] = ()) -> Sce
         accent_colors=tuple(reading.accent_colors),
         understood=tuple(reading.understood),
         explicit=tuple(reading.explicit()),
+        not_understood=tuple(reading.not_understood),
+        substitutions=tuple(reading.substitutions),
+        language=reading.language,
+        world=reading.world if setting == "space" else "",
+        earth_in_sky=setting == "space" and (reading.earth_in_sky or bool(reading.world)),
+        time_change=reading.time_change if reading.time_change != time_of_day else None,
     )
 
 
@@ -171,6 +180,15 @@ def remix_plan(
         accent_colors=tuple(reading.accent_colors) or source.accent_colors,
         understood=tuple(reading.understood),
         explicit=tuple(sorted(explicit)),
+        not_understood=tuple(reading.not_understood),
+        substitutions=tuple(reading.substitutions),
+        language=reading.language,
+        world=(reading.world or source.world) if setting == "space" else "",
+        earth_in_sky=setting == "space"
+        and (reading.earth_in_sky or bool(reading.world) or source.earth_in_sky),
+        time_change=reading.time_change
+        if "time_of_day" in stated
+        else (source.time_change if time_of_day == source.time_of_day else None),
     )
 
 
@@ -182,7 +200,7 @@ def _camera(reading: Reading) -> CameraPlan:
     if shot is None:
         # With a living or moving subject to show, frame it; otherwise show the place.
         lead = reading.mentions[0].kind if reading.mentions else None
-        still = lead is None or KINDS[lead].category in ("building", "plant")
+        still = lead is None or KINDS[lead].category in ("building", "plant") or lead in _SKY_KINDS
         shot = "wide" if still else "medium"
     move = reading.value("camera")
     if move is None:
@@ -210,11 +228,17 @@ def _wind(reading: Reading, weather: str) -> float:
 
 
 def _sound(reading: Reading) -> SoundPlan:
+    cues = list(reading.cues)
+    for mention in reading.mentions:
+        # Things that make their own sound when shown: fireworks boom, a pan sizzles.
+        implied = {"fireworks": "explosion", "pan": "sizzle"}.get(mention.kind)
+        if implied is not None and implied not in cues:
+            cues.append(implied)
     return SoundPlan(
         ambience=True,
         music="no_music" not in reading.stated,
         music_style=reading.value("music") or "auto",
-        cues=tuple(reading.cues),
+        cues=tuple(cues),
         dialogue=tuple(reading.dialogue),
     )
 
@@ -229,6 +253,23 @@ def _remixed_sound(source: SoundPlan, reading: Reading) -> SoundPlan:
         cues=cues,
         dialogue=dialogue,
     )
+
+
+def _dry_land(setting: str, subjects: Sequence[SubjectPlan], reading: Reading) -> str:
+    """Where water fills the frame, people and animals walking about need a shore to walk on
+    (unless the prompt has them walk on the water)."""
+    if setting not in ("ocean", "skyline") or reading.on_water:
+        return setting
+    walkers = [
+        s
+        for s in subjects
+        if KINDS[s.kind].habitat == "ground"
+        and KINDS[s.kind].category in ("person", "animal", "vehicle", "object", "building")
+        and s.action not in ("swim", "fly", "float")
+    ]
+    if not walkers:
+        return setting
+    return "beach" if setting == "ocean" else "city"
 
 
 def _default_setting(weather: str, kinds: Sequence[str], lighting: str) -> str:
@@ -268,13 +309,56 @@ def _place_all(
     mentions: Sequence[Mention], *, layout: int, speed: float, camera: CameraPlan, start: int = 0
 ) -> list[SubjectPlan]:
     subjects: list[SubjectPlan] = []
+    spans: list[tuple[int, int]] = []  # each mention's subjects: (first index, count)
     for mention in mentions:
+        first = len(subjects)
         for _ in range(mention.count):
             index = start + len(subjects)
             if index >= MAX_SUBJECTS:
-                return subjects
+                break
             subjects.append(_place(mention, index=index, layout=layout, speed=speed, camera=camera))
+        spans.append((first, len(subjects) - first))
+    for m, mention in enumerate(mentions):
+        if mention.follows is None or mention.follows >= len(spans):
+            continue
+        lead_first, lead_count = spans[mention.follows]
+        first, count = spans[m]
+        for k in range(count):
+            if not lead_count:
+                continue
+            target = lead_first + k % lead_count
+            if first + k == 0 and start == 0 and subjects[0].motion != "still":
+                # The main subject chases: it keeps its place in view, the chased thing runs
+                # just ahead of it.
+                subjects[target] = _following(subjects[target], subjects[0], ahead=True)
+            else:
+                subjects[first + k] = _following(subjects[first + k], subjects[target])
     return subjects
+
+
+def _following(subject: SubjectPlan, lead: SubjectPlan, *, ahead: bool = False) -> SubjectPlan:
+    """`subject` on `lead`'s path: a kite above the child holding it, a puppy behind a ball
+    (or, `ahead`, a ball just in front of the puppy chasing it)."""
+    behind = 0.0
+    if lead.motion in ("wrap", "pingpong") and lead.x1 > lead.x0:
+        # A chaser runs a little behind; what is held stays over its holder.
+        gap = 0.0 if KINDS[subject.kind].habitat == "air" else 0.12 / (lead.x1 - lead.x0)
+        behind = gap if lead.motion == "wrap" else gap / 2
+    if ahead:
+        behind = -behind
+    phase = (lead.phase - behind * lead.direction) % 1.0
+    beside = 0.07 if subject.kind == "pan" else 0.0  # held out in front, not over the body
+    return replace(
+        subject,
+        action=subject.action if subject.action not in ("idle", "sit") else lead.action,
+        motion=lead.motion,
+        x0=round(lead.x0 + beside, 4),
+        x1=round(lead.x1 + beside, 4),
+        speed=lead.speed,
+        direction=lead.direction,
+        phase=round(phase, 4),
+        depth=lead.depth,
+    )
 
 
 def _action(kind: str, wanted: str | None) -> str:

@@ -9,6 +9,7 @@ ignored. The result lists what was understood, in prompt order.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,10 @@ from reelbox.engines.procedural.kinds import (
     KINDS,
     VOICE_HINTS,
 )
+from reelbox.engines.procedural.languages import detect, to_english
 from reelbox.engines.procedural.plan import DialogueLine
+from reelbox.engines.procedural.stand_ins import longest as stand_in_words
+from reelbox.engines.procedural.stand_ins import stand_ins
 from reelbox.engines.procedural.subject_words import (
     ACTION_PHRASES,
     ARTICLES,
@@ -33,14 +37,43 @@ from reelbox.engines.procedural.subject_words import (
     NUMBER_WORDS,
     QUIET_VERBS,
     SIZE_WORDS,
+    SPEECH_VERBS,
+    STOP_WORDS,
 )
 from reelbox.engines.procedural.vocabulary import MAX_PHRASE_WORDS, NEGATIONS, PHRASES
 
 MAX_DIALOGUE_LINES = 6
 MAX_LINE_CHARACTERS = 300
-_QUOTES = re.compile(r"\"([^\"]+)\"|“([^”]+)”|«([^»]+)»|„([^“”]+)[“”]")
-_TOKEN = re.compile(r"[a-z0-9]+|[.!?;]")
+# Dialogue: double, typographic, guillemet and single quotes (an apostrophe inside a word is not
+# a quote), and the rest of the sentence after "says:" (or another speech verb and a colon).
+_QUOTES = re.compile(
+    r"\"([^\"]+)\"|“([^”]+)”|«([^»]+)»|„([^“”]+)[“”]|\u2018([^\u2019]+)\u2019"
+    r"|(?<![\w'])'([^']+?)'(?![\w'])"
+    r"|(?<=:)[ \t]*([^\n\"“«„\u2018]+?)[ \t]*(?=$|\n)"
+)
+_COLON_VERB = re.compile(r"([^\W\d_]+)\s*:$")
+_TOKEN = re.compile(r"[^\W_]+|[.!?;]")
 _BREAKS = frozenset(".!?;")
+# Verbs whose object is held (the kite flies, the child holds it) or chased.
+_HOLD_VERBS = frozenset(
+    ["flying", "flies", "fly", "flew", "holding", "holds", "hold", "carrying", "carries", "carry"]
+)
+_HELD_KINDS = frozenset({"kite", "balloon", "airplane", "helicopter", "umbrella", "flag", "pan"})
+_CHASE_VERBS = frozenset(
+    {"chasing", "chases", "chase", "chased", "following", "follows", "follow", "followed"}
+    | {"pursuing", "pursues"}
+)
+# Words that say the light changes over the clip, and what comes before a time that 'falls'.
+_CHANGE_WORDS = frozenset(
+    {"turning", "turns", "turn", "fading", "fades", "fade", "becoming", "becomes", "become"}
+    | {"changing", "changes", "shifting", "shifts", "transitioning", "transitions", "giving"}
+    | {"gives", "way", "melting", "melts", "falls", "falling", "sets", "setting", "comes"}
+)
+_FALLS = frozenset({"falls", "falling", "comes", "arrives", "descends"})
+_BEFORE = {"night": "dusk", "dusk": "sunset", "dawn": "night", "morning": "dawn"}
+_FRAMING_ASPECTS = frozenset({"camera", "shot", "tempo", "handheld"})
+# Kinds that can say a line of dialogue (a table never speaks).
+_SPEAKERS = frozenset({"person", "animal", "bird"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
 # How far (in words) a colour, size or number may stand before the noun it describes.
 _REACH = 3
@@ -58,6 +91,8 @@ class Mention:
     word: str  # the noun as written
     action: str | None = None
     voice: str | None = None  # how it sounds when it speaks, if its words say
+    follows: int | None = None  # index of the mention it keeps close to (chases, holds)
+    drawn_as: str | None = None  # a stand-in's description when the noun has no figure
 
 
 @dataclass
@@ -73,6 +108,13 @@ class Reading:
     silent: bool = False
     understood: list[str] = field(default_factory=list)
     loose_actions: list[str] = field(default_factory=list)  # verbs with no subject to attach to
+    not_understood: list[str] = field(default_factory=list)  # content words nothing renders
+    substitutions: list[str] = field(default_factory=list)  # "dragon: a winged creature"
+    language: str | None = None  # the prompt's language when not English
+    world: str = ""  # 'on Mars' stands on Mars ("mars"), 'on the Moon' on the Moon ("moon")
+    earth_in_sky: bool = False  # 'Earth visible in the sky'
+    on_water: bool = False  # 'walks on water': the prompt wants it, so it is not a mistake
+    time_change: str | None = None  # 'day turning to night': the time of day it ends at
 
     def value(self, aspect: str) -> str | None:
         """The stated value of `aspect`, else the implied one, else None."""
@@ -97,20 +139,47 @@ class Reading:
 def read_prompt(prompt: str, *, names: Sequence[str] = ()) -> Reading:
     """Read `prompt`; `names` are character names to recognise (case-insensitive)."""
     reading = _Reader(names)
+    spans = _dialogue_spans(prompt)
+    outside = " ".join(prompt[a:b] for a, b in _gaps(spans, len(prompt)))
+    language = detect(outside)
+    reading.result.language = language
     position = 0
     quotes: list[tuple[int, str]] = []  # (token index where the quote stood, text)
-    for match in _QUOTES.finditer(prompt):
-        reading.feed(prompt[position : match.start()])
-        text = next(g for g in match.groups() if g is not None).strip()
+    for start, end, text in spans:
+        reading.feed(to_english(prompt[position:start], language))
+        text = text.strip()
         if text and len(quotes) < MAX_DIALOGUE_LINES:
             quotes.append((len(reading.tokens), text[:MAX_LINE_CHARACTERS]))
         reading.feed(" . " if not text else " ")
-        position = match.end()
-    reading.feed(prompt[position:])
+        position = end
+    reading.feed(to_english(prompt[position:], language))
     reading.scan()
     for index, text in quotes:
         reading.result.dialogue.append(reading.line(index, text))
+    reading.finish()
     return reading.result
+
+
+def _dialogue_spans(prompt: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each quoted line, and of the words after 'says:'."""
+    spans: list[tuple[int, int, str]] = []
+    for match in _QUOTES.finditer(prompt):
+        text = next((g for g in match.groups() if g is not None), "")
+        if match.lastindex == 7:
+            verb = _COLON_VERB.search(prompt[max(0, match.start() - 40) : match.start()])
+            if verb is None or verb.group(1).lower() not in SPEECH_VERBS:
+                continue  # 'Style: anime' is not dialogue
+        spans.append((match.start(), match.end(), text))
+    return spans
+
+
+def _gaps(spans: list[tuple[int, int, str]], length: int) -> list[tuple[int, int]]:
+    gaps, position = [], 0
+    for start, end, _ in spans:
+        gaps.append((position, start))
+        position = end
+    gaps.append((position, length))
+    return gaps
 
 
 class _Reader:
@@ -123,6 +192,8 @@ class _Reader:
         )
         # token index -> the mention (index into result.mentions) named there
         self.mention_at: dict[int, int] = {}
+        self.used: set[int] = set()  # token indices the plan renders (or deliberately skips)
+        self.times: list[tuple[int, int, str]] = []  # time-of-day phrases: (start, end, value)
 
     def feed(self, text: str) -> None:
         self.tokens += _TOKEN.findall(text.lower())
@@ -142,6 +213,7 @@ class _Reader:
         while i < len(tokens):
             token = tokens[i]
             if token in _BREAKS:
+                self.used.add(i)
                 if pending_action is not None:
                     result.loose_actions.append(pending_action)
                 result.accent_colors += [c for _, c in colors]
@@ -150,11 +222,37 @@ class _Reader:
                 i += 1
                 continue
             negated = i > 0 and tokens[i - 1] in NEGATIONS
+            if negated:
+                self.used.add(i - 1)
             found = self._longest(i)
             if found is not None:
                 length, table, value = found
                 words = " ".join(tokens[i : i + length])
-                if table == "name":
+                self.used.update(range(i, i + length))
+                if table == "stand_in" and not negated and self._held_pan(i, length):
+                    pass  # 'a chef flipping pancakes': the chef's pan already shows them
+                elif table == "stand_in" and not negated:
+                    item = stand_ins()[tuple(tokens[i : i + length])]
+                    count = self._count(number, i, item.count)
+                    color = self._color(colors, i) or item.color
+                    scale = size[1] if size is not None and i - size[0] <= _REACH else 1.0
+                    self._mention(item.kind, count, color, scale, None, words, i)
+                    self.result.mentions[-1].drawn_as = item.drawn_as
+                    if words not in item.drawn_as and words.rstrip("s") not in item.drawn_as:
+                        self.result.substitutions.append(f"{words}: {item.drawn_as}")
+                    self._object_of(i)
+                    if "holding a pan" in item.drawn_as:
+                        held = len(self.result.mentions) - 1
+                        self._mention("pan", 1, None, 1.0, None, "pan", i)
+                        self.result.understood.pop()
+                        self.result.mentions[-1].follows = held
+                        self.mention_at[i] = held
+                    self._take_action(pending_action)
+                    pending_action = None
+                    number = size = None
+                    if tuple(tokens[i : i + length]) in PHRASES:
+                        self._phrase(tokens[i : i + length], negated, quiet=True)
+                elif table == "name":
                     self._mention("character", 1, None, 1.0, value, words, i)
                     self._take_action(pending_action)
                     pending_action = None
@@ -163,45 +261,66 @@ class _Reader:
                     color = self._color(colors, i) or KIND_PHRASE_COLORS.get(words)
                     scale = size[1] if size is not None and i - size[0] <= _REACH else 1.0
                     self._mention(value, count, color, scale, None, words, i)
+                    self._object_of(i)
                     self._take_action(pending_action)
                     pending_action = None
                     number = size = None
+                elif table == "action" and self._changes_time(i):
+                    pass  # 'day turning to night', 'night falls': the clip's light changes
                 elif table == "action" and not negated:
                     result.understood.append(words)
+                    if tuple(tokens[i : i + length]) in PHRASES:
+                        self._phrase(tokens[i : i + length], negated, quiet=True)  # 'howling'
+
+                    meant = self._verb_object(i + length, value)
+                    if meant is not None:
+                        value = meant
                     if not self._act(value, clause_start, sentence_start):
                         pending_action = value
                     clause_start = len(result.mentions)
                 elif table == "phrase":
                     self._phrase(tokens[i : i + length], negated)
+                    for aspect, value in PHRASES[tuple(tokens[i : i + length])][0]:
+                        if aspect == "time_of_day" and not negated:
+                            self.times.append((i, i + length, value))
                 i += length
                 continue
             if token in GROUP_WORDS and not self._names_a_kind_soon(i):
+                self.used.add(i)
                 kind, count = GROUP_WORDS[token]
                 self._mention(kind, count, self._color(colors, i), 1.0, None, token, i)
                 self._take_action(pending_action)
                 pending_action = None
             elif token in ("he", "she") and not result.mentions:
+                self.used.add(i)
                 # 'she waves': a person the prompt never introduced.
                 self._mention("person", 1, None, 1.0, None, token, i)
                 self._take_action(pending_action)
                 pending_action = None
             elif token in NUMBER_WORDS:
+                self.used.add(i)
                 number = (i, NUMBER_WORDS[token])
             elif token in SIZE_WORDS and not negated:
+                self.used.add(i)
                 size = (i, SIZE_WORDS[token])
                 result.understood.append(token)
             elif token in COLOR_WORDS and not negated:
+                self.used.add(i)
                 colors.append((i, COLOR_WORDS[token]))
                 result.understood.append(token)
             elif token in KIND_WORDS and not negated and self._is_subject(i):
+                self.used.add(i)
                 kind, plural = KIND_WORDS[token]
                 count = self._count(number, i, plural)
                 color = self._color(colors, i)
                 scale = size[1] if size is not None and i - size[0] <= _REACH else 1.0
                 self._mention(kind, count, color, scale, None, token, i)
+                self._object_of(i)
                 self._take_action(pending_action)
                 pending_action = None
                 number = size = None
+            elif negated and (token in KIND_WORDS or token in COLOR_WORDS):
+                self.used.add(i)  # 'no cars': understood, and shown by their absence
             i += 1
         if pending_action is not None:
             result.loose_actions.append(pending_action)
@@ -214,11 +333,27 @@ class _Reader:
             if tuple(tokens[i : i + len(words)]) == words:
                 return len(words), "name", name
         best: tuple[int, str, str] | None = None
-        limit = max(MAX_PHRASE_WORDS, MAX_KIND_WORDS, MAX_ACTION_WORDS)
+        limit = max(MAX_PHRASE_WORDS, MAX_KIND_WORDS, MAX_ACTION_WORDS, stand_in_words())
+        table = stand_ins()
+        before = tokens[i - 1] if i > 0 else ""
+        introduced = before in ARTICLES or before in NUMBER_WORDS or before in COLOR_WORDS
         for length in range(min(limit, len(tokens) - i), 0, -1):
             words = tuple(tokens[i : i + length])
             if any(w in _BREAKS for w in words):
                 continue
+            if words in table and words not in KIND_PHRASES and words[0] not in GROUP_WORDS:
+                # A noun with no figure of its own. A single word that is also a known word
+                # ('pan', 'fly') is the noun only after an article: 'a pan', not 'pan left'.
+                item = table[words]
+                known = words[0] in KIND_WORDS
+                clash = length == 1 and (
+                    words in ACTION_PHRASES
+                    or (words in PHRASES and PHRASES[words][0][0][0] in _FRAMING_ASPECTS)
+                )
+                plain = known and item.color is None and words not in PHRASES
+                if length > 1 or not (plain or (clash and not introduced)):
+                    return (length, "stand_in", "")  # 'robot vacuum', 'chef', 'fireworks'
+
             if words in KIND_PHRASES:
                 best = (length, "kind", KIND_PHRASES[words])
             elif words in ACTION_PHRASES:
@@ -244,10 +379,16 @@ class _Reader:
             return not any(t in _BREAKS for t in self.tokens[last:i])
         return False
 
-    def _phrase(self, words: list[str], negated: bool) -> None:
+    def _phrase(self, words: list[str], negated: bool, *, quiet: bool = False) -> None:
         result = self.result
         stated, implied = PHRASES[tuple(words)]
         text = " ".join(words)
+        if quiet:
+            # The words already named a subject: keep only what they imply (night, a boom).
+            for a, v in (*stated, *implied):
+                if a in ("sound", "time_of_day", "lighting"):
+                    self._set(result.implied if a != "sound" else result.stated, a, v)
+            return
         aspect = stated[0][0]
         if aspect == "silent":
             result.silent = True
@@ -324,6 +465,114 @@ class _Reader:
         self.mention_at[i] = len(self.result.mentions) - 1
         self.result.understood.append(word)
 
+    def _changes_time(self, i: int) -> bool:
+        """Whether the verb at `i` says the light changes: it follows a time of day."""
+        return bool(self.times) and self.times[-1][1] == i and self.tokens[i] in _CHANGE_WORDS
+
+    def _time_change(self) -> None:
+        """'day turning to night', 'sunset into night', 'from dusk to night', 'night falls'."""
+        result, tokens = self.result, self.tokens
+        for (_, end, first), (start, _, second) in itertools.pairwise(self.times):
+            between = tokens[end:start]
+            if (
+                first != second
+                and between
+                and any(t in _CHANGE_WORDS or t in ("to", "into", "until") for t in between)
+                and all(t in _CHANGE_WORDS or t in STOP_WORDS for t in between)
+            ):
+                result.stated["time_of_day"] = first
+                result.time_change = second
+                return
+        for _, end, value in self.times:
+            if end < len(tokens) and tokens[end] in _FALLS and value in _BEFORE:
+                result.stated["time_of_day"] = next(
+                    (v for _, _, v in self.times if v != value), _BEFORE[value]
+                )
+                result.time_change = value
+                return
+
+    def _held_pan(self, i: int, length: int) -> bool:
+        item = stand_ins()[tuple(self.tokens[i : i + length])]
+        return item.kind == "pan" and any(
+            m.kind == "pan" and m.follows is not None for m in self.result.mentions
+        )
+
+    def _verb_object(self, j: int, action: str) -> str | None:
+        """What a verb means for its subject when an object follows it.
+
+        'children flying kites' hold kites (they walk, the kites fly); 'a puppy chasing a
+        ball' runs after it. None when no object follows, or the verb takes none.
+        """
+        verb = self.tokens[j - 1]
+        noun = self._next_noun(j)
+        if noun is None:
+            return None
+        if verb in _HOLD_VERBS and noun in _HELD_KINDS:
+            return "walk"
+        if verb in _CHASE_VERBS:
+            return "run"
+        return None
+
+    def _next_noun(self, j: int) -> str | None:
+        """The kind of the noun at or just after token `j` (past articles, numbers, colours)."""
+        tokens = self.tokens
+        for k in range(j, min(len(tokens), j + 4)):
+            token = tokens[k]
+            for length in range(min(stand_in_words(), len(tokens) - k), 0, -1):
+                words = tuple(tokens[k : k + length])
+                if words in KIND_PHRASES:
+                    return KIND_PHRASES[words]
+                if words in stand_ins() and (length > 1 or words[0] not in KIND_WORDS):
+                    return stand_ins()[words].kind
+            if token in KIND_WORDS:
+                return KIND_WORDS[token][0]
+            if not (
+                token in ARTICLES
+                or token in NUMBER_WORDS
+                or token in COLOR_WORDS
+                or token in SIZE_WORDS
+            ):
+                return None
+        return None
+
+    def _object_of(self, i: int) -> None:
+        """Link the mention just made at token `i` to the subject whose verb it is the object of."""
+        tokens = self.tokens
+        mentions = self.result.mentions
+        new = len(mentions) - 1
+        k = i - 1
+        while (
+            k >= 0
+            and i - k <= 4
+            and (
+                tokens[k] in ARTICLES
+                or tokens[k] in NUMBER_WORDS
+                or tokens[k] in COLOR_WORDS
+                or tokens[k] in SIZE_WORDS
+            )
+        ):
+            k -= 1
+        if k < 0 or not (tokens[k] in _HOLD_VERBS or tokens[k] in _CHASE_VERBS):
+            return
+        subject = None
+        for j in range(k - 1, max(-1, k - 8), -1):
+            if tokens[j] in _BREAKS:
+                break
+            if j in self.mention_at:
+                subject = self.mention_at[j]
+                break
+        if subject is None:
+            return
+        if subject == new:
+            return
+        if tokens[k] in _CHASE_VERBS:
+            mentions[subject].follows = new
+            mentions[subject].action = mentions[subject].action or "run"
+            if mentions[new].action is None and KINDS[mentions[new].kind].category != "building":
+                mentions[new].action = "run"
+        elif mentions[new].kind in _HELD_KINDS or tokens[k] in ("holding", "holds", "carrying"):
+            mentions[new].follows = subject
+
     def _take_action(self, pending: str | None) -> None:
         if pending is not None:
             self.result.mentions[-1].action = pending
@@ -331,7 +580,7 @@ class _Reader:
     def _act(self, action: str, clause_start: int, sentence_start: int) -> bool:
         """Give `action` to the subjects named since the last verb; False if there are none."""
         mentions = self.result.mentions
-        targets = [m for m in mentions[clause_start:] if m.action is None]
+        targets = [m for m in mentions[clause_start:] if m.action is None and _acts(m, action)]
         in_sentence = mentions[sentence_start:]
         if not targets and in_sentence and in_sentence[-1].action is None:
             targets = [in_sentence[-1]]
@@ -342,6 +591,49 @@ class _Reader:
         for mention in targets:
             mention.action = action
         return bool(targets)
+
+    # -- what was left out -------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """List the content words nothing in the plan renders, as phrases in prompt order."""
+        tokens = self.tokens
+        result = self.result
+        if "mars" in tokens or "martian" in tokens:
+            result.world = "mars"
+        elif "lunar" in tokens or any(
+            tokens[k : k + 2] == ["the", "moon"] and tokens[k - 1] in ("on", "across", "over")
+            for k in range(1, len(tokens))
+        ):
+            result.world = "moon"
+        for k, token in enumerate(tokens):
+            if token in ("earth", "earthrise", "planet") and (result.world or "space" in tokens):
+                result.earth_in_sky = result.earth_in_sky or token != "planet"
+                self.used.add(k)
+        self._time_change()
+        text = " ".join(tokens)
+        result.on_water = any(
+            f"{verb} on {place}" in text
+            for verb in ("walks", "walking", "walk", "stands", "standing", "runs", "running")
+            for place in ("water", "the water", "the sea", "the ocean", "the lake", "the waves")
+        )
+        phrase: list[str] = []
+        missing: list[str] = []
+        for i, token in enumerate(tokens):
+            content = (
+                i not in self.used
+                and token not in SPEECH_VERBS
+                and token not in _BREAKS
+                and token not in STOP_WORDS
+                and not token.isdigit()
+            )
+            if content:
+                phrase.append(token)
+            elif phrase:
+                missing.append(" ".join(phrase))
+                phrase = []
+        if phrase:
+            missing.append(" ".join(phrase))
+        self.result.not_understood = list(dict.fromkeys(missing))
 
     # -- dialogue ----------------------------------------------------------------------------
 
@@ -372,6 +664,8 @@ class _Reader:
                 loudness = "quiet"
             hint = VOICE_HINTS.get(token)
             mention = self.mention_at.get(j)
+            if mention is not None and not _can_speak(self.result.mentions[mention].kind):
+                mention = None  # a table does not talk: look for someone else
             if mention is not None and distance < best:
                 found = self.result.mentions[mention]
                 best = distance
@@ -381,7 +675,7 @@ class _Reader:
                 best = distance
                 voice = hint
         if voice is None:
-            people = [m for m in self.result.mentions if KINDS[m.kind].category == "person"]
+            people = [m for m in self.result.mentions if _can_speak(m.kind)]
             if people:
                 speaker = people[0].name or people[0].kind
                 voice = people[0].voice or _voice_of(people[0].kind)
@@ -397,3 +691,13 @@ def _voice_of(kind: str) -> str:
     if kind == "robot":
         return "robot"
     return "male" if KINDS[kind].category == "person" else "narrator"
+
+
+def _can_speak(kind: str) -> bool:
+    return KINDS[kind].category in _SPEAKERS
+
+
+def _acts(mention: Mention, action: str) -> bool:
+    """Whether a verb can describe `mention`: trees and houses do not walk or dance."""
+    category = KINDS[mention.kind].category
+    return category not in ("plant", "building") or action in ("spin", "idle")

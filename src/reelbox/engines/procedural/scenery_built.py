@@ -317,14 +317,20 @@ def space(p: Painter) -> None:
             x = float(rng.uniform(0, band.width))
             y = float(rng.uniform(top + 0.02 * h, min(band.y1, h)))
             r = float(rng.uniform(0.01, 0.04)) * p.w * (0.5 + index)
-            band.disc(x, y, r, r * 0.3, (95.0, 93.0, 98.0))
-            band.disc(x, y - r * 0.06, r * 0.85, r * 0.24, (125.0, 123.0, 128.0))
-        dark = [(90.0, 88.0, 92.0), (170.0, 168.0, 172.0)]
-        band.speckle("regolith", y0=top, y1=band.y1, density=6.0, colors=dark, size=1)
+            band.disc(x, y, r, r * 0.3, shade[0])
+            band.disc(x, y - r * 0.06, r * 0.85, r * 0.24, shade[1])
+        band.speckle("regolith", y0=top, y1=band.y1, density=6.0, colors=shade[2:], size=1)
 
+    mars = p.plan.world == "mars"
+    shade: list[tuple[float, float, float]] = (
+        [(120.0, 55.0, 35.0), (165.0, 85.0, 55.0), (110.0, 50.0, 30.0), (205.0, 120.0, 80.0)]
+        if mars
+        else [(95.0, 93.0, 98.0), (125.0, 123.0, 128.0), (90.0, 88.0, 92.0), (170.0, 168.0, 172.0)]
+    )
+    near, far = ((185, 95, 60), (150, 75, 45)) if mars else ((150, 148, 150), (110, 108, 112))
     saved = p.light
     p.light = f32(np.full(3, 1.0, np.float32))
-    p.ground("regolith", (150, 148, 150), (110, 108, 112), amp=0.01, decorate=craters)
+    p.ground("regolith", near, far, amp=0.01, decorate=craters)
     p.light = saved
 
 

@@ -176,6 +176,15 @@ def paint_starfields(painter: Painter) -> None:
     dy = planet.y[rows, None] - np.float32(py)
     disc = np.clip(np.float32(pr) - np.sqrt(dx * dx + dy * dy) + 0.5, 0, 1)
     light = np.clip(0.25 + 0.9 * (dx + dy * 0.5) / -np.float32(pr), 0.05, 1.0)
-    body: F32 = f32(np.asarray((190, 140, 100), np.float32) * light[..., None])
+    earth = painter.plan.earth_in_sky
+    tone = (70, 125, 205) if earth else (190, 140, 100)
+    body: F32 = f32(np.asarray(tone, np.float32) * light[..., None])
+    if earth:
+        # Continents and clouds on the blue marble.
+        swirl = np.sin(dx * np.float32(9 / pr)) * np.cos(dy * np.float32(7 / pr) + dx / pr)
+        land = np.clip((swirl - 0.35) * 4, 0, 1)[..., None]
+        body = f32(
+            body * (1 - land) + np.asarray((80, 150, 70), np.float32) * light[..., None] * land
+        )
     planet.over(rows, f32(disc), body)
     painter.add(planet, parallax=0.05, haze=False)

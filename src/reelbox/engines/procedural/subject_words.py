@@ -36,7 +36,8 @@ _ACTION_VERBS: dict[str, str] = {  # action -> verbs, separated by |
         "marches|marching|steps|stepping|trot|trots|trotting|waddle|waddles|waddling|roam|roams|"
         "roaming|graze|grazes|grazing|crossing|crosses|pace|paces|pacing|strut|struts|strutting|"
         "prowl|"
-        "prowls|prowling|explore|explores|exploring|patrols|patrolling"
+        "prowls|prowling|explore|explores|exploring|patrols|patrolling|slides|sliding|cleaning|cleans|vacuuming|"
+        "vacuums|mowing|sweeping|sweeps"
     ),
     "run": (
         "run|runs|running|jog|jogs|jogging|sprint|sprints|sprinting|race|races|gallop|gallops|"
@@ -75,7 +76,7 @@ _ACTION_VERBS: dict[str, str] = {  # action -> verbs, separated by |
     "float": (
         "float|floats|floating|drift|drifts|drifting|hover|hovers|hovering|bob|bobs|bobbing|"
         "levitate|"
-        "levitates|levitating|adrift|suspended|weightless|rises up|floats up"
+        "levitates|levitating|adrift|suspended|weightless|rises up|floats up|rises|rising|ascends"
     ),
     "wave": (
         "waving|waves hello|waves goodbye|wave hello|wave goodbye|waves at|waves to|greets|"
@@ -90,7 +91,12 @@ _ACTION_VERBS: dict[str, str] = {  # action -> verbs, separated by |
     "idle": (
         "stand|stands|standing|wait|waits|waiting|pose|poses|posing|stare|stares|staring|watches|"
         "watching|looks|looking|gazing|gazes|idles|stays|stops|still|frozen|talks|talking|speaks|"
-        "speaking|says|sings|singing"
+        "speaking|says|sings|singing|cooking|cooks|flipping|flips|frying|fries|exploding|"
+        "explode|explodes|bursting|bursts|burst|learning|learns|trying|tries|chatting|chats|"
+        "eating|eats|drinking|drinks|laughing|laughs|smiling|smiles|cheering|cheers|howling|"
+        "howls|barking|watching over|working|works|painting|paints|playing guitar|light up|"
+        "lights up|lit up|illuminate|illuminates|glows|glowing|shines|shining|sparkles|"
+        "sparkling|feeds|feeding|munches|munching|builds|building|grills|grilling|drinks"
     ),
 }
 
@@ -203,3 +209,23 @@ KIND_PHRASE_COLORS: Final[dict[str, str]] = {
     "school bus": "yellow",
     "police car": "navy",
 }
+
+# Words with no picture of their own: they are never reported as not understood.
+STOP_WORDS: Final = _words(
+    "a|an|the|this|that|these|those|some|any|each|every|all|both|another|other|its|it|his|her|"
+    "their|they|them|he|she|him|we|us|our|you|your|i|me|my|who|whom|whose|which|what|where|when|"
+    "while|as|is|are|was|were|be|been|being|am|has|have|had|having|do|does|did|will|would|can|"
+    "could|should|may|might|must|shall|and|or|but|nor|so|yet|then|than|also|too|very|really|just|"
+    "quite|rather|almost|only|even|still|again|ever|of|in|on|at|to|from|by|for|with|without|"
+    "about|above|across|after|against|along|alongside|amid|among|around|before|behind|below|"
+    "beneath|beside|besides|between|beyond|down|during|inside|into|near|nearby|next|off|onto|"
+    "out|outside|over|past|through|throughout|toward|towards|under|underneath|up|upon|within|"
+    "there|here|s|t|d|ll|re|ve|m|not|no|don|doesn|isn|one|ones|own|same|such|way|like|just|"
+    "scene|shot|video|clip|footage|film|image|picture|view|frame|moment|seconds|second|"
+    "beautiful|lovely|nice|pretty|gorgeous|stunning|amazing|realistic|photorealistic|detailed|"
+    "high|quality|hd|4k|8k|ultra|hyper|highly|style|shown|showing|shows|seen|visible|"
+    "background|foreground|distance|side|left|right|middle|center|centre|front|back|top|bottom|"
+    "together|each|other|toward|slowly|gently|softly|then|now|later|first|finally|begins|starts|"
+    "continues|keeps|while|as|it|its|itself|themselves|himself|herself|everything|something|"
+    "someone|somebody|anyone|nobody|nothing|sky|skies|ground|horizon|air|distant|far|away"
+)

@@ -106,6 +106,10 @@ SOUND_CUES: Final = (
     "heartbeat",
     "explosion",
     "whistle",
+    "sizzle",
+    "howl",
+    "cheer",
+    "hum",
 )
 TEMPOS: Final = ("normal", "slow_motion", "time_lapse")
 WIND_LEVELS: Final[dict[str, float]] = {"calm": 0.0, "breeze": 0.4, "windy": 0.75, "gale": 1.0}
@@ -123,7 +127,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "dusk": "dusk|twilight|evening|blue hour|nightfall|gloaming",
         "night": (
             "night|nighttime|night time|midnight|moonlit|moonlight|starry|at night|moon|stars|"
-            "starry night|night sky|tonight"
+            "starry night|night sky|tonight|full moon|under the moon|moonrise"
         ),
     },
     "weather": {
@@ -133,7 +137,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "rain|rainy|raining|rainfall|drizzle|drizzling|downpour|showers|pouring|wet|rains|"
             "rainstorm|monsoon"
         ),
-        "snow": "snow|snowy|snowing|snowfall|snowflakes|flurries|snows|snowstorm|winter|wintry",
+        "snow": "snow|snowing|snowfall|snowflakes|flurries|snows|snowstorm|falling snow|snow falls",
         "fog": "fog|foggy|mist|misty|haze|hazy|smog|fogbank",
         "storm": (
             "storm|stormy|thunderstorm|lightning|thunder|tempest|lightning storm|"
@@ -147,7 +151,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
     },
     "setting": {
         "meadow": (
-            "meadow|field|fields|grass|grassland|countryside|hills|hillside|farm|farmland|prairie|"
+            "meadow|field|fields|grass|grassland|countryside|hill|hills|hillside|farm|farmland|prairie|"
             "pasture|savanna|savannah|valley|village|orchard|vineyard|flower field|rolling hills|"
             "open field|plains|steppe"
         ),
@@ -186,7 +190,9 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "desert": "desert|dunes|sand dunes|sahara|canyon|mesa|badlands|wasteland|oasis|arid",
         "snow": (
             "arctic|tundra|snowfield|snow field|glacier|winter landscape|snowy field|ski slope|"
-            "antarctica|north pole|frozen lake|icy|snowy landscape|winter wonderland|igloo"
+            "antarctica|north pole|frozen lake|icy|ice|ice floe|iceberg|snowy landscape|"
+            "winter wonderland|igloo|snowy|"
+            "snow covered|snow-covered|wintry|winter|frosty|frozen|snowy hill|snowy field"
         ),
         "road": (
             "road|highway|country road|dirt road|freeway|motorway|road trip|open road|racetrack|"
@@ -205,11 +211,13 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "room|bedroom|kitchen|office|indoors|indoor|living room|studio|cafe|coffee shop|"
             "library|"
             "classroom|apartment|inside|interior|bar|restaurant|diner|attic|hallway|home office|"
-            "cozy room|shop|bakery"
+            "cozy room|shop|bakery|café|lab|laboratory|cafe table|café table|living room floor|"
+            "kitchen counter|"
+            "lounge|den|hotel room|museum|gallery|workshop|garage|basement|cellar"
         ),
         "stage": (
             "stage|concert|theater|theatre|on stage|auditorium|concert hall|opera|performance|"
-            "spotlight|circus|nightclub|ballroom|gig|recital"
+            "spotlight|circus|nightclub|ballroom|gig|recital|stadium|arena"
         ),
     },
     "shot": {
@@ -418,7 +426,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "dawn chorus"
         ),
         "bells": "bells|church bells|bells ringing|bell|chime|ringing bells",
-        "applause": "applause|clapping|cheering|cheers|ovation|audience claps",
+        "applause": "applause|clapping|ovation|audience claps|claps|clap",
         "crowd": (
             "crowd noise|chatter|murmur|bustling|busy|crowded|hustle and bustle|voices|"
             "people talking"
@@ -438,7 +446,11 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "clock": "ticking|ticking clock|clock ticking|tick tock|ticks",
         "heartbeat": "heartbeat|heart beat|heart beating|pounding heart",
         "explosion": "explosion|explosions|explodes|blast|boom|fireworks|firework|kaboom",
-        "whistle": "whistle|whistling|train whistle|steam whistle",
+        "whistle": "whistle|whistling|train whistle|steam whistle|whistle blowing|whistles",
+        "sizzle": "sizzle|sizzling|sizzles|frying|fries|sizzling pan|sound of frying",
+        "howl": "howl|howls|howling|howling wolf|wolf howling|wolves howling|howl at the moon",
+        "cheer": "cheer|cheers|cheering|cheered|cheering fans|roar of the crowd",
+        "hum": "hum|humming|whirring|buzzing|vacuum hum|motor hum|droning hum",
     },
     "speed": {
         "slow": "slow|slowly|gently|leisurely|lazily|unhurried|calmly|gradually|slow moving|crawls",

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reelbox.engines.procedural.figures import animals, creatures, people, things, vehicles
+from reelbox.engines.procedural.figures import (
+    animals,
+    creatures,
+    extras,
+    people,
+    things,
+    vehicles,
+)
 from reelbox.engines.procedural.figures.pose import Motion, Part, Pose
 from reelbox.engines.procedural.palette import RGB
 
@@ -21,6 +28,7 @@ BUILDERS: dict[str, Builder] = {
     **creatures.BUILDERS,
     **vehicles.BUILDERS,
     **things.BUILDERS,
+    **extras.BUILDERS,
 }
 
 

@@ -1,0 +1,209 @@
+"""What the planner renders, what it stands in for, and what it says it could not: dialogue
+forms, `not_understood`, stand-ins, verb-object relations, ground versus sky, and prompts in
+six other languages (read through the data files under the engine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reelbox.engines.procedural.kinds import KINDS
+from reelbox.engines.procedural.languages import LATIN, detect, table, to_english
+from reelbox.engines.procedural.plan import ScenePlan
+from reelbox.engines.procedural.planner import plan_scene
+from reelbox.engines.procedural.stand_ins import stand_ins
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        'a girl says "see you soon" in a park',
+        "a girl says 'see you soon' in a park",
+        "a girl says \u201csee you soon\u201d in a park",
+        "a girl says \u2018see you soon\u2019 in a park",
+        "in a park a girl says: see you soon",
+    ],
+)
+def test_dialogue_in_every_kind_of_quote(prompt: str) -> None:
+    (line,) = plan_scene(prompt, seed=1).sound.dialogue
+    assert line.text.strip(" .") == "see you soon"
+    assert line.speaker == "child"
+
+
+def test_apostrophes_and_labels_are_not_dialogue() -> None:
+    assert plan_scene("the dog's ball and the cat's bed", seed=1).sound.dialogue == ()
+    assert plan_scene("Style: anime, a fox in a forest", seed=1).sound.dialogue == ()
+
+
+def test_the_speaker_is_a_person_never_a_table() -> None:
+    plan = plan_scene('a man sits at a table, the table says "hello"', seed=1)
+    assert plan.sound.dialogue[0].speaker == "person"
+
+
+def test_words_it_cannot_render_are_named() -> None:
+    plan = plan_scene("a cat sleeps next to a quantum flux capacitor at dawn", seed=1)
+    assert plan.not_understood == ("quantum flux capacitor",)
+    assert "not_understood" in plan.to_json()
+    assert ScenePlan.from_json(plan.to_json()) == plan
+    assert plan_scene("a red car drives through a city at night", seed=1).not_understood == ()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kind", "drawn_as"),
+    [
+        ("a dragon over a castle", "eagle", "a winged creature"),
+        ("a hummingbird close-up", "bird", "a small hovering bird with a long beak"),
+        ("a robot vacuum in a living room", "vacuum", "a disc robot on the floor"),
+        ("a chef in a kitchen", "person", "a person in an apron holding a pan"),
+    ],
+)
+def test_nouns_without_a_figure_get_a_named_stand_in(prompt: str, kind: str, drawn_as: str) -> None:
+    plan = plan_scene(prompt, seed=1)
+    assert plan.subjects[0].kind == kind
+    assert any(drawn_as in s for s in plan.substitutions)
+    assert plan.not_understood == ()
+
+
+def test_the_stand_in_table_has_hundreds_of_nouns_all_drawable() -> None:
+    table = stand_ins()
+    assert len(table) > 600
+    assert all(item.kind in KINDS for item in table.values())
+
+
+@pytest.mark.parametrize("kind", ["fireworks", "flag", "bridge", "sofa", "pan", "vacuum"])
+def test_new_kinds_are_named_by_their_words(kind: str) -> None:
+    plan = plan_scene(f"a {kind} at the beach", seed=1)
+    assert [s.kind for s in plan.subjects] == [kind]
+
+
+def test_a_camera_pan_is_not_a_frying_pan() -> None:
+    plan = plan_scene("pan left over a meadow", seed=1)
+    assert plan.subjects == () and plan.camera.move == "pan_left"
+
+
+def test_children_flying_kites_stay_on_the_ground_holding_them() -> None:
+    plan = plan_scene("children flying kites in a park", seed=4)
+    children = [s for s in plan.subjects if s.kind == "child"]
+    kites = [s for s in plan.subjects if s.kind == "kite"]
+    assert children and kites
+    assert all(c.action == "walk" for c in children)
+    for child, kite in zip(children, kites, strict=False):
+        assert (kite.x0, kite.x1, kite.phase, kite.speed) == (
+            child.x0,
+            child.x1,
+            child.phase,
+            child.speed,
+        )
+
+
+def test_a_puppy_chasing_a_ball_runs_after_it() -> None:
+    plan = plan_scene("a puppy chasing a ball", seed=2)
+    dog, ball = plan.subjects
+    assert dog.kind == "dog" and ball.kind == "ball"
+    assert dog.action == ball.action == "run"
+    assert dog.direction == ball.direction and dog.speed == ball.speed
+    assert 0 < (ball.phase - dog.phase) * dog.direction % 1.0 < 0.2  # the ball is ahead
+
+
+def test_on_mars_is_the_ground_and_earth_is_in_the_sky() -> None:
+    plan = plan_scene("an astronaut on Mars, Earth visible in the sky", seed=1)
+    assert plan.setting == "space" and plan.world == "mars" and plan.earth_in_sky
+    assert plan.not_understood == ()
+
+
+def test_snowy_is_snow_cover_not_falling_snow() -> None:
+    plan = plan_scene("a wolf on a snowy hill", seed=1)
+    assert plan.setting == "snow" and plan.weather != "snow"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "language", "kinds", "aspects"),
+    [
+        ("un perro corre en la playa al atardecer", "es", ["dog"], {"setting": "beach"}),
+        ("un chat dort dans la forêt la nuit", "fr", ["cat"], {"setting": "forest"}),
+        (
+            "ein roter Drache fliegt über die Berge bei Nacht",
+            "de",
+            ["eagle"],
+            {"setting": "mountains", "time_of_day": "night"},
+        ),
+        ("um cavalo corre na praia ao pôr do sol", "pt", ["horse"], {"time_of_day": "sunset"}),
+        ("\u300c桜の木の下で踊る猫\u300d", "ja", ["tree", "cat"], {}),
+        ("夜の海で泳ぐイルカ、スローモーション", "ja", ["dolphin"], {"time_of_day": "night"}),
+        ("一只小狗在公园里追球", "zh", ["dog", "ball"], {"setting": "park"}),
+        ("雨中的城市\uff0c特写", "zh", [], {"weather": "rain", "setting": "city"}),
+    ],
+)
+def test_prompts_in_six_languages(
+    prompt: str, language: str, kinds: list[str], aspects: dict[str, str]
+) -> None:
+    plan = plan_scene(prompt, seed=1)
+    assert plan.language == language
+    assert [s.kind for s in plan.subjects][: len(kinds)] == kinds
+    for aspect, value in aspects.items():
+        assert getattr(plan, aspect) == value
+
+
+def test_the_japanese_cat_dances_under_a_pink_tree() -> None:
+    plan = plan_scene("\u300c桜の木の下で踊る猫\u300d", seed=1)
+    tree, cat = plan.subjects
+    assert tree.color == "pink" and tree.action == "idle"
+    assert cat.action == "dance"
+
+
+def test_english_prompts_are_not_mistaken_for_another_language() -> None:
+    for prompt in ("film noir detective", "a son and his mother", "a train in the rain"):
+        assert detect(prompt) is None
+        assert to_english(prompt) == prompt
+
+
+@pytest.mark.parametrize("code", [*LATIN, "ja", "zh"])
+def test_language_tables_cover_subjects_settings_time_weather_and_camera(code: str) -> None:
+    english = {t.english for t in table(code).values()}
+    for word in ("dog", "cat", "beach", "forest", "night", "sunset", "rain", "snow"):
+        assert word in english, (code, word)
+    assert {"close up", "slow motion"} <= english
+
+
+def test_walkers_are_kept_off_the_water_unless_asked() -> None:
+    harbor = plan_scene("people watch fireworks over a harbor", seed=1)
+    assert harbor.setting == "beach"
+    assert plan_scene("a man walks on the water of the ocean", seed=1).setting == "ocean"
+    assert plan_scene("a sailboat on the ocean", seed=1).setting == "ocean"
+
+
+def test_counts_for_groups() -> None:
+    assert [s.kind for s in plan_scene("a school of fish", seed=1).subjects] == ["fish"] * 5
+    assert len(plan_scene("a crowd in a city square", seed=1).subjects) >= 5
+
+
+def test_friends_talking_at_a_cafe_table_are_people_in_a_room() -> None:
+    plan = plan_scene('two friends talking at a café table, one says "what a day"', seed=1)
+    assert plan.setting == "room"
+    assert [s.kind for s in plan.subjects].count("person") == 2
+    assert plan.sound.dialogue[0].speaker == "person"
+
+
+def test_the_word_tables_ship_with_the_package() -> None:
+    """Every data file under the engine is matched by pyproject's package-data."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    package = root / "src" / "reelbox"
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["reelbox"]
+    files = sorted((package / "engines" / "procedural" / "data").rglob("*.tsv"))
+    assert len(files) == 7
+    for path in files:
+        relative = path.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, p) for p in patterns), relative
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["un caballo blanco corre", "un cheval blanc court", "um cavalo branco corre"],
+)
+def test_colours_after_the_noun_still_colour_it(prompt: str) -> None:
+    (horse,) = plan_scene(prompt, seed=1).subjects
+    assert (horse.kind, horse.color) == ("horse", "white")
