@@ -149,9 +149,6 @@ export class DetailView {
           ),
         );
       }
-      if (info?.not_understood?.length) {
-        stage.append(h("p", { class: "stage-caption" }, `Not shown (not understood): ${info.not_understood.join(", ")}`));
-      }
     } else if (video.status === "failed") {
       stage.append(
         h(
