@@ -90,9 +90,8 @@ def test_nul_in_ids_cursors_and_query_values_is_400(api: TestClient) -> None:
 
 
 def test_nul_in_a_form_field_is_400(api: TestClient) -> None:
-    answer = api.post(
-        "/v1/videos", content=b"prompt=a%00b", headers={"content-type": "application/x-www-form-urlencoded"}
-    )
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    answer = api.post("/v1/videos", content=b"prompt=a%00b", headers=form)
     refused(answer, code="invalid_value")
 
 
