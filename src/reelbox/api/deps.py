@@ -122,9 +122,13 @@ def refuse_bad_request_text(request: Request) -> None:
     for name, value in request.path_params.items():
         if isinstance(value, str):
             refuse_bad_text(value, param=name)
-    for name, value in request.query_params.multi_items():
-        refuse_bad_text(name, param=None)
-        refuse_bad_text(value, param=name)
+    # Query strings decode with errors="replace" (no surrogates): only a NUL can get through,
+    # and it can only come from `%00` (or a raw NUL), so the common case costs one scan.
+    query = request.scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in request.query_params.multi_items():
+            refuse_bad_text(name, param=None)
+            refuse_bad_text(value, param=name)
     for name in VALUE_HEADERS:
         header = request.headers.get(name)
         if header is not None:
