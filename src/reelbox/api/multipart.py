@@ -95,7 +95,8 @@ def parse_multipart(
             counts["files"] += 1
             if counts["files"] > max_files:
                 raise malformed(f"Too many files. Maximum number of files is {max_files}.")
-            part.filename = _decode(options[b"filename"], charset, what="file name")
+            # File names only label parts (Azure's inpaint items name them): never refused.
+            part.filename = options[b"filename"].decode(charset, errors="replace")
         else:
             counts["fields"] += 1
             if counts["fields"] > max_fields:
