@@ -57,6 +57,15 @@ FORBIDDEN = {
         "fastapi",
     ),
     "blobs": ("reelbox.api", "reelbox.store", "reelbox.engines", "reelbox.jobs"),
+    "service": (
+        "reelbox.api",
+        "reelbox.store.tables",
+        "reelbox.executors",
+        "reelbox.scheduler",
+        "fastapi",
+        "starlette",
+        "sqlalchemy.orm",
+    ),
     "moderation": (
         "reelbox.api",
         "reelbox.store",

@@ -73,3 +73,15 @@ def test_a_finished_video_streams_its_final_state_then_ends(
     assert again.status_code == 204
     older = client.get("/v1/videos/video_1/events", headers={**A, "last-event-id": "1"})
     assert older.status_code == 200 and f"id: {last}" in older.text
+
+
+@pytest.mark.parametrize("seen", ["²", "1_0", "٣", "9" * 400, " ", "-1"])
+def test_a_last_event_id_that_is_not_plain_digits_counts_as_none(
+    world: tuple[TestClient, Store], seen: str
+) -> None:
+    client, store = world
+    _job(store, "video_1")
+    assert store.fail("video_1", attempt=None, code="moderation_blocked", message="no")
+    answer = client.get("/v1/videos/video_1/events", headers={**A, "last-event-id": seen.encode()})
+    assert answer.status_code == 200  # the whole final state again, never a 500
+    assert "event: video.failed" in answer.text

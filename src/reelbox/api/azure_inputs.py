@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reelbox.api import validation as v
-from reelbox.api.deps import Services
 from reelbox.api.forms import Upload
 from reelbox.errors import InvalidRequest
 from reelbox.media.images import ImageRejected, crop_fractions, encode_png, fit_image, load_image
@@ -23,9 +22,9 @@ def integer(fields: dict[str, Any], name: str, *, default: int | None = None) ->
         if default is None:
             raise v.missing(name)
         return default
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, str) and (number := v.ascii_int(value.strip())) is not None:
+        return number
+    if isinstance(value, str | bool) or not isinstance(value, int):
         raise InvalidRequest(
             f"Invalid type for '{name}': expected an integer, but got {v.type_name(value)} "
             "instead.",
@@ -44,19 +43,10 @@ class InpaintMedia:
     echo: list[dict[str, Any]]
 
 
-def _inpaint_items(fields: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = fields.get("inpaint_items")
+def _inpaint_items(raw: object) -> list[dict[str, Any]]:
+    """The items, already parsed from their JSON string (under the body's depth limit)."""
     if raw is None:
         return []
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError as exc:
-            raise InvalidRequest(
-                "inpaint_items must be a JSON string holding an array of items.",
-                param="inpaint_items",
-                code="invalid_value",
-            ) from exc
     if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
         raise InvalidRequest(
             "inpaint_items must be an array of objects.",
@@ -102,15 +92,17 @@ def _crop(item: dict[str, Any], index: int) -> dict[str, float]:
 
 
 def inpaint_media(
-    fields: dict[str, Any], *, width: int, height: int, frame_count: int, services: Services
+    uploads: Sequence[Upload],
+    raw_items: object,
+    *,
+    width: int,
+    height: int,
+    frame_count: int,
+    max_pixels: int,
 ) -> InpaintMedia:
-    files = fields.get("files")
-    uploads = files if isinstance(files, list) else [files] if files is not None else []
-    if not all(isinstance(u, Upload) for u in uploads):
-        raise v.invalid_type(
-            "files", "a file", next(u for u in uploads if not isinstance(u, Upload))
-        )
-    items = _inpaint_items(fields)
+    """Check the items against the files and decode, crop and fit the images: CPU work, so
+    call it in a worker thread."""
+    items = _inpaint_items(raw_items)
     if uploads and not items:
         raise InvalidRequest(
             "inpaint_items is required when files are attached.",
@@ -162,7 +154,7 @@ def inpaint_media(
                     code="invalid_value",
                 )
             try:
-                image = load_image(upload.data, max_pixels=services.settings.max_image_pixels)
+                image = load_image(upload.data, max_pixels=max_pixels)
                 cropped = crop_fractions(
                     image,
                     left=crop["left_fraction"],

@@ -9,31 +9,32 @@ tenancy with OpenAI-dialect videos but never appear among them.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from reelbox.api import validation as v
-from reelbox.api import video_jobs
-from reelbox.api.azure_inputs import inpaint_media, integer
+from reelbox.api.azure_inputs import inpaint_media
 from reelbox.api.deployments import resolve_deployment
 from reelbox.api.deps import ProjectDep, Services, ServicesDep
 from reelbox.api.downloads import file_response
 from reelbox.api.forms import read_fields
 from reelbox.api.inputs import check_video
-from reelbox.api.moderation import check_prompt, dialect_of
+from reelbox.api.moderation import dialect_of
+from reelbox.api.requests import AzureJobCreate, parse, request_body
 from reelbox.blobs import keys
-from reelbox.blobs.keys import delete_job_media
 from reelbox.engines.catalog import ResolvedModel
-from reelbox.errors import InvalidRequest, NotFound, RateLimited
+from reelbox.errors import InvalidRequest, NotFound
 from reelbox.jobs.ids import new_task_id
 from reelbox.jobs.models import Generation, Job
 from reelbox.jobs.spec import RENDITION_LOW, GenerationSpec, KeyframeRef, Mode
 from reelbox.jobs.status import JobStatus
+from reelbox.media.decode import VideoProbe
+from reelbox.service.videos import NewWork
+from reelbox.settings import Settings
 from reelbox.store.rows import NewJob
-from reelbox.store.store import QueueFull
 
 router = APIRouter()
 
@@ -46,8 +47,6 @@ RESOLUTIONS = (
     (480, 480), (854, 480), (480, 854), (720, 720), (1280, 720), (720, 1280),
     (1080, 1080), (1920, 1080), (1080, 1920),
 )  # fmt: skip
-JSON_FIELDS = ("model", "prompt", "width", "height", "n_seconds", "n_variants", "seed")
-MULTIPART_FIELDS = (*JSON_FIELDS, "files", "inpaint_items")
 MAX_VIDEO_SECONDS = 5.0
 STATUSES = ("preprocessing", "queued", "running", "processing", "cancelled", "succeeded", "failed")
 
@@ -120,8 +119,8 @@ def job_json(job: Job, generations: list[Generation]) -> dict[str, Any]:
     return body
 
 
-def _deployment(request: Request, fields: dict[str, Any], services: Services) -> ResolvedModel:
-    name = v.string_field(fields, "model") or request.path_params.get("deployment")
+def _deployment(request: Request, model: str | None, services: Services) -> ResolvedModel:
+    name = model or request.path_params.get("deployment")
     if not name:
         raise v.missing("model")
     return resolve_deployment(
@@ -129,15 +128,9 @@ def _deployment(request: Request, fields: dict[str, Any], services: Services) ->
     )
 
 
-async def create_job(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
-    settings = services.settings
-    fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
-    multipart = request.headers.get("content-type", "").startswith("multipart/")
-    v.reject_unknown(fields, MULTIPART_FIELDS if multipart else JSON_FIELDS)
-    prompt = v.prompt(fields)
-    await check_prompt(services, [prompt], project=project, dialect=dialect_of(request))
-    resolved = _deployment(request, fields, services)
-    width, height = integer(fields, "width"), integer(fields, "height")
+def _check_shape(resolved: ResolvedModel, body: AzureJobCreate) -> None:
+    """Resolution, length and variants as Azure words its refusals (B, D7)."""
+    width, height, n_seconds = body.width, body.height, body.n_seconds
     if (width, height) not in RESOLUTIONS:
         supported = ", ".join(f"{w}x{h}" for w, h in RESOLUTIONS)
         raise InvalidRequest(
@@ -147,7 +140,6 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
             code="invalid_resolution",
             type="video_generation_user_error",
         )
-    n_seconds = integer(fields, "n_seconds", default=5)
     if not 1 <= n_seconds <= 20:
         raise InvalidRequest(
             f"n_seconds must be between 1 and 20, got {n_seconds}.",
@@ -155,11 +147,11 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
             code="invalid_value",
             type="video_generation_user_error",
         )
-    n_variants = integer(fields, "n_variants", default=1)
     limit = max_variants(width, height)
-    if not 1 <= n_variants <= limit:
+    if not 1 <= body.n_variants <= limit:
         raise InvalidRequest(
-            f"n_variants must be between 1 and {limit} for {width}x{height}, got {n_variants}.",
+            f"n_variants must be between 1 and {limit} for {width}x{height}, got "
+            f"{body.n_variants}.",
             param="n_variants",
             code="invalid_value",
             type="video_generation_user_error",
@@ -183,18 +175,46 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
             code="invalid_value",
             type="video_generation_user_error",
         )
-    fps = caps.fps
-    media = inpaint_media(
-        fields, width=width, height=height, frame_count=n_seconds * fps, services=services
-    )
-    services.limiter.check(project)
-    seed = v.seed(fields)
-    job_id = new_task_id()
 
+
+def _check_input_video(path: Path, *, settings: Settings) -> VideoProbe:
+    probe = check_video(path, settings=settings, param="files")
+    if probe.duration > MAX_VIDEO_SECONDS + 0.5 / max(probe.fps, 1):
+        raise InvalidRequest(
+            f"The video input is {probe.duration:.1f} s long; at most "
+            f"{MAX_VIDEO_SECONDS:g} s is allowed.",
+            param="files",
+            code="invalid_value",
+            type="video_generation_user_error",
+        )
+    return probe
+
+
+async def create_job(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
+    settings, service = services.settings, services.service
+    await service.gate.admit(project)  # the rate limit first: before parsing and moderation
+    fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
+    multipart = request.headers.get("content-type", "").startswith("multipart/")
+    body = parse(AzureJobCreate, fields, multipart=multipart)
+    await service.gate.check_texts([body.prompt], project=project, dialect=dialect_of(request))
+    resolved = _deployment(request, body.model, services)
+    _check_shape(resolved, body)
+    fps = resolved.capabilities.fps
+    media = await service.run(
+        inpaint_media,
+        body.files,
+        body.inpaint_items,
+        width=body.width,
+        height=body.height,
+        frame_count=body.n_seconds * fps,
+        max_pixels=settings.max_image_pixels,
+    )
+    job_id = new_task_id()
     keyframes = tuple(
         KeyframeRef(frame_index=index, image_key=keys.upload(job_id, f"keyframe-{i}.png"))
         for i, (index, _) in enumerate(media.keyframes)
     )
+    blobs = [(ref.image_key, png) for ref, (_, png) in zip(keyframes, media.keyframes, strict=True)]
     mode = Mode.TEXT
     input_key = None
     if (
@@ -206,93 +226,62 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
     elif keyframes:
         mode, input_key, keyframes = Mode.IMAGE, keyframes[0].image_key, ()
     v.mode_supported(resolved, mode, param="inpaint_items")
-
-    def store_and_create() -> Job:
-        for i, (_, png) in enumerate(media.keyframes):
-            services.blobs.put_bytes(keys.upload(job_id, f"keyframe-{i}.png"), png)
-        source_key = None
-        if media.video is not None:
-            staged = services.blobs.staging_path(".upload")
-            staged.write_bytes(media.video[1].data)
-            try:
-                probe = check_video(staged, settings=settings, param="files")
-                if probe.duration > MAX_VIDEO_SECONDS + 0.5 / max(probe.fps, 1):
-                    raise InvalidRequest(
-                        f"The video input is {probe.duration:.1f} s long; at most "
-                        f"{MAX_VIDEO_SECONDS:g} s is allowed.",
-                        param="files",
-                        code="invalid_value",
-                        type="video_generation_user_error",
-                    )
-                source_key = keys.upload(job_id, f"source.{probe.container}")
-                services.blobs.put_file(source_key, staged)
-            except Exception:
-                staged.unlink(missing_ok=True)
-                delete_job_media(services.blobs, job_id)
-                raise
-        spec = GenerationSpec(
-            mode=mode,
-            prompt=prompt,
-            width=width,
-            height=height,
-            seconds=float(n_seconds),
-            seed=seed if seed is not None else _random_seed(),
-            profile=resolved.profile,
-            fps=fps,
-            variants=n_variants,
-            audio=False,  # Sora 1 makes silent videos
-            input_image_key=input_key,
-            source_video_key=source_key,
-            source_frame_index=media.video[0] if media.video is not None else 0,
-            keyframes=keyframes,
-            options={"renditions": [RENDITION_LOW]},
-        )
+    files: list[tuple[str, Path]] = []
+    source_key = None
+    if media.video is not None:
+        staged = await service.stage(media.video[1].data)
         try:
-            return services.store.create_job(
-                video_jobs.with_policy(
-                    services,
-                    NewJob(
-                        id=job_id,
-                        project=project,
-                        dialect="azure",
-                        model=resolved.name,
-                        spec=spec,
-                        seconds=str(n_seconds),
-                        max_attempts=settings.max_attempts,
-                        extra={
-                            "n_seconds": n_seconds,
-                            "inpaint_items": media.echo,
-                            "expires_from": "creation",
-                        },
-                    ),
-                ),
-                queue_cap=settings.max_queued_per_project,
-            )
-        except QueueFull:
-            delete_job_media(services.blobs, job_id)
-            raise RateLimited(
-                "Too many running tasks", retry_after=10, type="video_generation_user_error"
-            ) from None
-
-    job = await run_in_threadpool(store_and_create)
-    services.wake_scheduler()
+            probe = await service.run(_check_input_video, staged, settings=settings)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        source_key = keys.upload(job_id, f"source.{probe.container}")
+        files.append((source_key, staged))
+    spec = GenerationSpec(
+        mode=mode,
+        prompt=body.prompt,
+        width=body.width,
+        height=body.height,
+        seconds=float(body.n_seconds),
+        seed=body.seed if body.seed is not None else random.randrange(2**31),
+        profile=resolved.profile,
+        fps=fps,
+        variants=body.n_variants,
+        audio=False,  # Sora 1 makes silent videos
+        input_image_key=input_key,
+        source_video_key=source_key,
+        source_frame_index=media.video[0] if media.video is not None else 0,
+        keyframes=keyframes,
+        options={"renditions": [RENDITION_LOW]},
+    )
+    new = NewJob(
+        id=job_id,
+        project=project,
+        dialect="azure",
+        model=resolved.name,
+        spec=spec,
+        seconds=str(body.n_seconds),
+        max_attempts=settings.max_attempts,
+        extra={
+            "n_seconds": body.n_seconds,
+            "inpaint_items": media.echo,
+            "expires_from": "creation",
+        },
+    )
+    job = await service.create(NewWork(new=new, blobs=blobs, files=files))
     return JSONResponse(job_json(job, []))
 
 
-def _random_seed() -> int:
-    return random.randrange(2**31)
-
-
 async def _job(services: Services, job_id: str, project: str) -> Job:
-    job = await run_in_threadpool(services.store.get_job, job_id, project=project)
-    if job is None or job.dialect != "azure":
+    job = await services.service.find(job_id, project=project, dialect="azure")
+    if job is None:
         raise NotFound(f"The job '{job_id}' was not found.", param="job_id", code="NotFound")
     return job
 
 
 async def get_job(job_id: str, services: ServicesDep, project: ProjectDep) -> Response:
     job = await _job(services, job_id, project)
-    generations = await run_in_threadpool(services.store.generations, job.id)
+    generations = await services.service.generations(job.id)
     headers = {} if job.status.terminal else {"retry-after": "1"}
     return JSONResponse(job_json(job, generations), headers=headers)
 
@@ -300,12 +289,13 @@ async def get_job(job_id: str, services: ServicesDep, project: ProjectDep) -> Re
 async def list_jobs(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
     query = request.query_params
     limit_text = query.get("limit", "10")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
-        raise InvalidRequest(
-            f"limit must be an integer between 1 and 100, got '{limit_text}'.",
-            param="limit",
-            code="invalid_value",
-        )
+    limit = v.query_int(
+        limit_text,
+        param="limit",
+        low=1,
+        high=100,
+        message=f"limit must be an integer between 1 and 100, got '{limit_text}'.",
+    )
     wanted: set[str] = set()
     for value in query.getlist("statuses"):
         wanted.update(s.strip() for s in value.split(",") if s.strip())
@@ -328,7 +318,7 @@ async def list_jobs(request: Request, services: ServicesDep, project: ProjectDep
         page = services.store.list_jobs(
             project=project,
             dialect="azure",
-            limit=int(limit_text),
+            limit=limit,
             order="desc",
             after=query.get("after") or None,
             before=query.get("before") or None,
@@ -341,7 +331,7 @@ async def list_jobs(request: Request, services: ServicesDep, project: ProjectDep
         ]
         return items, page.has_more
 
-    data, has_more = await run_in_threadpool(read)
+    data, has_more = await services.service.run(read)
     return JSONResponse(
         {
             "object": "list",
@@ -354,17 +344,17 @@ async def list_jobs(request: Request, services: ServicesDep, project: ProjectDep
 
 
 async def delete_job(job_id: str, services: ServicesDep, project: ProjectDep) -> Response:
-    await _job(services, job_id, project)
-    await run_in_threadpool(video_jobs.delete_job, services, job_id, project=project)
-    services.wake_scheduler()
+    job = await services.service.delete(job_id, project=project, dialect="azure")
+    if job is None:
+        raise NotFound(f"The job '{job_id}' was not found.", param="job_id", code="NotFound")
     return Response(status_code=204)
 
 
 async def _generation(
     services: Services, generation_id: str, project: str
 ) -> tuple[Job, Generation]:
-    found = await run_in_threadpool(services.store.get_generation, generation_id, project=project)
-    if found is None or found[0].dialect != "azure":
+    found = await services.service.generation(generation_id, project=project, dialect="azure")
+    if found is None:
         raise NotFound(
             f"The generation '{generation_id}' was not found.",
             param="generation_id",
@@ -393,7 +383,9 @@ async def video_content(
         raise v.invalid_value("quality", quality, ("high", "low"))
     _, generation = await _generation(services, generation_id, project)
     key = generation.video_key
-    if quality == "low" and services.blobs.exists(keys.low_rendition(key)):
+    if quality == "low" and await services.service.run(
+        services.blobs.exists, keys.low_rendition(key)
+    ):
         key = keys.low_rendition(key)
     return file_response(services, key, media_type="video/mp4", request_headers=request.headers)
 
@@ -411,13 +403,24 @@ async def thumbnail_content(
 
 
 for _prefix in PREFIXES:
-    router.add_api_route(f"{_prefix}/jobs", create_job, methods=["POST"])
+    router.add_api_route(
+        f"{_prefix}/jobs",
+        create_job,
+        methods=["POST"],
+        openapi_extra=request_body(AzureJobCreate),
+    )
     router.add_api_route(f"{_prefix}/jobs", list_jobs, methods=["GET"])
     router.add_api_route(f"{_prefix}/jobs/{{job_id}}", get_job, methods=["GET"])
     router.add_api_route(f"{_prefix}/jobs/{{job_id}}", delete_job, methods=["DELETE"])
     router.add_api_route(f"{_prefix}/{{generation_id}}", get_generation, methods=["GET"])
     router.add_api_route(
-        f"{_prefix}/{{generation_id}}/content/video", video_content, methods=["GET", "HEAD"]
+        f"{_prefix}/{{generation_id}}/content/video", video_content, methods=["GET"]
+    )
+    router.add_api_route(
+        f"{_prefix}/{{generation_id}}/content/video",
+        video_content,
+        methods=["HEAD"],
+        include_in_schema=False,
     )
     router.add_api_route(
         f"{_prefix}/{{generation_id}}/content/thumbnail", thumbnail_content, methods=["GET"]

@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from reelbox.api.forms import refuse_bad_text
 from reelbox.api.limits import RateLimiter
 from reelbox.blobs.base import BlobStore
 from reelbox.engines.catalog import Catalog
 from reelbox.errors import Unauthenticated
 from reelbox.moderation.moderator import Moderator
+from reelbox.service.gate import Gate
+from reelbox.service.videos import VideoService
 from reelbox.settings import Settings
 from reelbox.store.moderation_log import ModerationLog
 from reelbox.store.store import Store
@@ -66,6 +69,25 @@ class Services:
     videos: VideoReader
     # Profile -> its placed workers (GET /v1/models' `placement`); empty without a placement.
     placement: Callable[[], dict[str, list[dict[str, object]]]] = dict
+    _service: VideoService | None = field(default=None, init=False, repr=False)
+
+    @property
+    def service(self) -> VideoService:
+        """The one service behind every create, cancel, delete and rework (built on first use)."""
+        if self._service is None:
+            gate = Gate(
+                limiter=self.limiter,
+                moderator=self.moderator,
+                moderation_log=self.moderation_log,
+            )
+            self._service = VideoService(
+                settings=self.settings,
+                store=self.store,
+                blobs=self.blobs,
+                gate=gate,
+                wake_scheduler=self.wake_scheduler,
+            )
+        return self._service
 
 
 def services_of(request: Request) -> Services:
@@ -92,7 +114,31 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
+# Headers whose values a route reads as data (the event stream's reconnect point).
+VALUE_HEADERS = ("last-event-id",)
+
+
+def refuse_bad_request_text(request: Request) -> None:
+    """400 for a NUL or lone surrogate in a path id, a query parameter or a value header:
+    they can never name anything, and PostgreSQL refuses NUL outright (a 500 otherwise)."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            refuse_bad_text(value, param=name)
+    # Query strings decode with errors="replace" (no surrogates): only a NUL can get through,
+    # and it can only come from `%00` (or a raw NUL), so the common case costs one scan.
+    query = request.scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in request.query_params.multi_items():
+            refuse_bad_text(name, param=None)
+            refuse_bad_text(value, param=name)
+    for name in VALUE_HEADERS:
+        header = request.headers.get(name)
+        if header is not None:
+            refuse_bad_text(header, param=name)
+
+
 async def get_project(request: Request) -> str:
+    refuse_bad_request_text(request)
     services = services_of(request)
     key = presented_key(request)
     if services.keys.open:

@@ -7,127 +7,74 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from reelbox.api import validation as v
-from reelbox.api.deps import ProjectDep, Services, ServicesDep
+from reelbox.api.deps import ProjectDep, ServicesDep
 from reelbox.api.downloads import ensure_downloadable, file_response
 from reelbox.api.forms import read_fields
-from reelbox.api.inputs import fit_mode, image_bytes, reference_png
-from reelbox.api.moderation import check_prompt, dialect_of
+from reelbox.api.inputs import image_bytes, reference_png
+from reelbox.api.moderation import dialect_of
+from reelbox.api.requests import VideoCreate, parse, request_body
 from reelbox.api.video_jobs import (
-    Draft,
-    delete_job,
     get_video,
     random_seed,
     resolve_model,
     retrieve_row,
-    submit,
     video_json,
     video_not_found,
     video_response,
 )
 from reelbox.blobs import keys
-from reelbox.engines.catalog import ResolvedModel
 from reelbox.errors import InvalidRequest
 from reelbox.jobs.ids import new_video_id
-from reelbox.jobs.spec import CharacterRef, GenerationSpec, Mode
+from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.service.videos import NewWork
 from reelbox.store.rows import NewJob
 
 router = APIRouter()
 
-CREATE_FIELDS = (
-    "prompt",
-    "model",
-    "seconds",
-    "size",
-    "input_reference",
-    "characters",
-    "input_reference_fit",
-    "seed",
-)
 VARIANTS = ("video", "thumbnail", "spritesheet")
 
 
-def _characters(
-    value: object, *, services: Services, project: str, resolved: ResolvedModel
-) -> tuple[CharacterRef, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise v.invalid_type("characters", "an array", value)
-    if value and not resolved.capabilities.characters:
+@router.post("/videos", openapi_extra=request_body(VideoCreate))
+async def create_video(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
+    settings, service = services.settings, services.service
+    await service.gate.admit(project)  # the rate limit first: before parsing and moderation
+    body = parse(VideoCreate, await read_fields(request, max_bytes=settings.max_upload_bytes))
+    await service.gate.check_texts([body.prompt], project=project, dialect=dialect_of(request))
+    resolved = resolve_model(request, body.model, services, default=settings.default_model)
+    width, height = v.size(body.size, resolved)
+    seconds_text, seconds = v.seconds(body.seconds, resolved)
+    seed = random_seed(body.seed)
+    job_id = new_video_id()
+    mode = Mode.TEXT
+    blobs: list[tuple[str, bytes]] = []
+    input_key = None
+    if body.input_reference is not None:
+        mode = Mode.IMAGE
+        v.mode_supported(resolved, mode, param="input_reference")
+        raw = await image_bytes(body.input_reference, settings=settings)
+        png = await service.run(
+            reference_png,
+            raw,
+            width=width,
+            height=height,
+            fit=body.input_reference_fit,
+            max_pixels=settings.max_image_pixels,
+        )
+        input_key = keys.upload(job_id, "input.png")
+        blobs.append((input_key, png))
+    wanted = [c.id for c in body.characters or ()]
+    if wanted and not resolved.capabilities.characters:
         raise InvalidRequest(
             f"Model '{resolved.name}' cannot place characters in a video.",
             param="characters",
             code="unsupported_value",
         )
-    if len(value) > 2:
-        raise InvalidRequest(
-            "Invalid 'characters': at most 2 characters can appear in one video.",
-            param="characters",
-            code="invalid_value",
-        )
-    refs = []
-    for i, item in enumerate(value):
-        if not isinstance(item, dict) or set(item) != {"id"} or not isinstance(item["id"], str):
-            raise InvalidRequest(
-                f'Invalid \'characters[{i}]\': expected an object like {{"id": "char_..."}}.',
-                param=f"characters[{i}]",
-                code="invalid_value",
-            )
-        found = services.store.get_character(item["id"], project=project)
-        if found is None:
-            raise InvalidRequest(
-                f"Character with id '{item['id']}' not found.",
-                param=f"characters[{i}].id",
-                code="invalid_value",
-            )
-        refs.append(CharacterRef(id=found.id, name=found.name, image_key=found.image_key))
-    return tuple(refs)
-
-
-@router.post("/videos")
-async def create_video(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
-    settings = services.settings
-    fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
-    v.reject_unknown(fields, CREATE_FIELDS)
-    prompt = v.prompt(fields)
-    await check_prompt(services, [prompt], project=project, dialect=dialect_of(request))
-    resolved = resolve_model(request, fields, services, default=settings.default_model)
-    width, height = v.size(fields.get("size"), resolved)
-    seconds_text, seconds = v.seconds(fields.get("seconds"), resolved)
-    fit = fit_mode(fields)
-    seed = random_seed(fields)
-    services.limiter.check(project)
-    job_id = new_video_id()
-    mode = Mode.TEXT
-    blobs: list[tuple[str, bytes]] = []
-    input_key = None
-    if fields.get("input_reference") is not None:
-        mode = Mode.IMAGE
-        v.mode_supported(resolved, mode, param="input_reference")
-        raw = await image_bytes(fields["input_reference"], settings=settings)
-        png = await run_in_threadpool(
-            reference_png,
-            raw,
-            width=width,
-            height=height,
-            fit=fit,
-            max_pixels=settings.max_image_pixels,
-        )
-        input_key = keys.upload(job_id, "input.png")
-        blobs.append((input_key, png))
-    characters = await run_in_threadpool(
-        _characters,
-        fields.get("characters"),
-        services=services,
-        project=project,
-        resolved=resolved,
-    )
+    characters = await service.character_refs(wanted, project=project)
     spec = GenerationSpec(
         mode=mode,
-        prompt=prompt,
+        prompt=body.prompt,
         width=width,
         height=height,
         seconds=seconds,
@@ -146,31 +93,37 @@ async def create_video(request: Request, services: ServicesDep, project: Project
         seconds=seconds_text,
         max_attempts=settings.max_attempts,
     )
-    return await submit(services, Draft(new=new, blobs=blobs, files=[]))
+    job = await service.create(NewWork(new=new, blobs=blobs))
+    return video_response(job, services)
 
 
 @router.get("/videos")
 async def list_videos(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
     query = request.query_params
     limit_text = query.get("limit", "20")
-    if not limit_text.isdigit() or not 0 <= int(limit_text) <= 100:
-        raise InvalidRequest(
-            f"Invalid 'limit': expected an integer between 0 and 100, got '{limit_text}'.",
-            param="limit",
-            code="invalid_value",
-        )
+    limit = v.query_int(
+        limit_text,
+        param="limit",
+        low=0,
+        high=100,
+        message=f"Invalid 'limit': expected an integer between 0 and 100, got '{limit_text}'.",
+    )
     order = query.get("order", "desc")
     if order not in ("asc", "desc"):
         raise v.invalid_value("order", order, ("asc", "desc"))
     after = query.get("after") or None
-    # Like retrieve: a lean SQLite page on the event loop, PostgreSQL through the threadpool.
+    # Like retrieve: a lean SQLite page on the event loop (its own connections, never the
+    # pool), PostgreSQL through the threadpool.
     lean = services.videos.page(
-        project=project, dialect="openai", limit=int(limit_text), order=order, after=after
+        project=project, dialect="openai", limit=limit, order=order, after=after
     )
-    rows, has_more = lean if lean is not None else await run_in_threadpool(
-        lambda: services.store.list_videos(
-            project=project, dialect="openai", limit=int(limit_text), order=order, after=after
-        )
+    rows, has_more = lean if lean is not None else await services.service.run(
+        services.store.list_videos,
+        project=project,
+        dialect="openai",
+        limit=limit,
+        order=order,
+        after=after,
     )
     data = [video_json(row) for row in rows]
     return JSONResponse(
@@ -191,14 +144,15 @@ async def retrieve_video(video_id: str, services: ServicesDep, project: ProjectD
 
 @router.delete("/videos/{video_id}")
 async def delete_video(video_id: str, services: ServicesDep, project: ProjectDep) -> Response:
-    job = await run_in_threadpool(delete_job, services, video_id, project=project)
-    if job is None or job.dialect != "openai":
+    job = await services.service.delete(video_id, project=project, dialect="openai")
+    if job is None:
         raise video_not_found(video_id)
-    services.wake_scheduler()
     return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})
 
 
-@router.api_route("/videos/{video_id}/content", methods=["GET", "HEAD"])
+# HEAD answers like GET; it stays out of the schema (one operation id per path and method).
+@router.head("/videos/{video_id}/content", include_in_schema=False)
+@router.get("/videos/{video_id}/content")
 async def download_content(
     video_id: str, request: Request, services: ServicesDep, project: ProjectDep
 ) -> Response:
@@ -207,7 +161,7 @@ async def download_content(
         raise v.invalid_value("variant", variant, VARIANTS)
     job = await get_video(services, video_id, project)
     ensure_downloadable(job)
-    generations = await run_in_threadpool(services.store.generations, job.id)
+    generations = await services.service.generations(job.id)
     generation = generations[0]
     headers: dict[str, str] = {}
     if variant == "video":

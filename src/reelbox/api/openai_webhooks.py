@@ -19,6 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from reelbox.api import validation as v
 from reelbox.api.deps import ProjectDep, ServicesDep
 from reelbox.api.forms import read_fields
+from reelbox.api.requests import (
+    WebhookEndpointCreate,
+    WebhookEndpointUpdate,
+    event_type,
+    parse,
+    request_body,
+)
 from reelbox.errors import InvalidRequest, NotFound
 from reelbox.store.outbox import EVENT_TYPES, AttemptRecord, Delivery, DeliveryStatus
 from reelbox.store.webhook_endpoints import Endpoint
@@ -28,7 +35,6 @@ from reelbox.webhooks.signer import new_secret, secret_hint
 router = APIRouter()
 
 ENDPOINT_FIELDS = ("name", "url", "event_types")
-NAME_MAX = 256
 KEEP_OLD_SECRET_SECONDS = 24 * 3600
 
 
@@ -110,61 +116,29 @@ def _not_found(endpoint_id: str) -> NotFound:
 
 def _page_params(request: Request) -> tuple[int, str | None]:
     limit_text = request.query_params.get("limit", "20")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
-        raise InvalidRequest(
-            f"Invalid 'limit': expected an integer between 1 and 100, got '{limit_text}'.",
-            param="limit",
-            code="invalid_value",
-        )
-    return int(limit_text), request.query_params.get("after") or None
+    limit = v.query_int(
+        limit_text,
+        param="limit",
+        low=1,
+        high=100,
+        message=f"Invalid 'limit': expected an integer between 1 and 100, got '{limit_text}'.",
+    )
+    return limit, request.query_params.get("after") or None
 
 
-def _name(fields: dict[str, Any], *, required: bool) -> str | None:
-    name = v.string_field(fields, "name", required=required)
-    if name is not None and not 1 <= len(name.strip()) <= NAME_MAX:
-        raise InvalidRequest(
-            f"Invalid 'name': expected 1 to {NAME_MAX} characters.",
-            param="name",
-            code="invalid_value",
-        )
-    return None if name is None else name.strip()
-
-
-def _event_type(value: object, *, param: str) -> str:
-    if not isinstance(value, str):
-        raise v.invalid_type(param, "a string", value)
-    if value not in EVENT_TYPES:
-        raise v.invalid_value(param, value, EVENT_TYPES, detail="Reelbox sends only video events.")
-    return value
-
-
-def _event_types(fields: dict[str, Any], *, required: bool) -> list[str] | None:
-    value = fields.get("event_types")
-    if value is None:
-        if required:
-            raise v.missing("event_types")
-        return None
-    if not isinstance(value, list):
-        raise v.invalid_type("event_types", "an array", value)
-    if not value:
-        raise InvalidRequest(
-            "Invalid 'event_types': expected at least one event type.",
-            param="event_types",
-            code="invalid_value",
-        )
-    chosen = [_event_type(item, param=f"event_types[{i}]") for i, item in enumerate(value)]
-    return list(dict.fromkeys(chosen))
-
-
-async def _url(fields: dict[str, Any], webhooks: WebhookService, *, required: bool) -> str | None:
-    url = v.string_field(fields, "url", required=required)
+async def _url(url: str | None, webhooks: WebhookService) -> str | None:
+    """The destination rules on a URL already of a valid shape (`requests.webhook_url_shape`)."""
     if url is None:
         return None
     try:
-        await webhooks.check_url(url.strip())
+        await webhooks.check_url(url)
     except DestinationRefused as exc:
         raise InvalidRequest(f"Invalid 'url': {exc}", param="url", code="invalid_url") from None
-    return url.strip()
+    except ValueError:  # anything the shape check let through that the rules cannot parse
+        raise InvalidRequest(
+            "Invalid 'url': the URL is malformed.", param="url", code="invalid_url"
+        ) from None
+    return url
 
 
 async def _endpoint(webhooks: WebhookService, endpoint_id: str, project: str) -> Endpoint:
@@ -179,19 +153,20 @@ async def list_event_types(project: ProjectDep) -> Response:
     return JSONResponse({"object": "list", "data": list(EVENT_TYPES)})
 
 
-@router.post("/webhook_endpoints")
+@router.post("/webhook_endpoints", openapi_extra=request_body(WebhookEndpointCreate))
 async def create_endpoint(
     request: Request, services: ServicesDep, webhooks: WebhooksDep, project: ProjectDep
 ) -> Response:
     fields = await read_fields(request, max_bytes=services.settings.max_upload_bytes)
-    v.reject_unknown(fields, ENDPOINT_FIELDS)
-    name = _name(fields, required=True)
-    event_types = _event_types(fields, required=True)
-    url = await _url(fields, webhooks, required=True)
-    assert name is not None and url is not None and event_types is not None
+    body = parse(WebhookEndpointCreate, fields)
+    await _url(body.url, webhooks)
     endpoint = await run_in_threadpool(
         lambda: webhooks.endpoints.create(
-            project=project, name=name, url=url, event_types=event_types, secret=new_secret()
+            project=project,
+            name=body.name,
+            url=body.url,
+            event_types=list(body.event_types),
+            secret=new_secret(),
         )
     )
     return JSONResponse(endpoint_json(endpoint, with_secret=True))
@@ -213,7 +188,9 @@ async def retrieve_endpoint(
     return JSONResponse(endpoint_json(await _endpoint(webhooks, endpoint_id, project)))
 
 
-@router.post("/webhook_endpoints/{endpoint_id}")
+@router.post(
+    "/webhook_endpoints/{endpoint_id}", openapi_extra=request_body(WebhookEndpointUpdate)
+)
 async def update_endpoint(
     endpoint_id: str,
     request: Request,
@@ -224,12 +201,12 @@ async def update_endpoint(
     fields = await read_fields(request, max_bytes=services.settings.max_upload_bytes)
     v.reject_unknown(fields, ENDPOINT_FIELDS)
     await _endpoint(webhooks, endpoint_id, project)  # 404 before judging the fields
-    name = _name(fields, required=False)
-    event_types = _event_types(fields, required=False)
-    url = await _url(fields, webhooks, required=False)
+    body = parse(WebhookEndpointUpdate, fields)
+    await _url(body.url, webhooks)
+    event_types = None if body.event_types is None else list(body.event_types)
     endpoint = await run_in_threadpool(
         lambda: webhooks.endpoints.update(
-            endpoint_id, project=project, name=name, url=url, event_types=event_types
+            endpoint_id, project=project, name=body.name, url=body.url, event_types=event_types
         )
     )
     if endpoint is None:
@@ -283,9 +260,9 @@ async def test_endpoint(
     v.reject_unknown(fields, ("event_type",))
     if fields.get("event_type") is None:
         raise v.missing("event_type")
-    event_type = _event_type(fields["event_type"], param="event_type")
+    chosen = event_type(fields["event_type"], param="event_type")
     endpoint = await _endpoint(webhooks, endpoint_id, project)
-    outcome = await webhooks.send_test(endpoint, event_type=event_type)
+    outcome = await webhooks.send_test(endpoint, event_type=chosen)
     if outcome.status_code is None:
         raise InvalidRequest(
             f"The test event could not be delivered: {outcome.error}",
@@ -295,7 +272,7 @@ async def test_endpoint(
         {
             "object": "webhook_endpoint.test",
             "webhook_endpoint_id": endpoint.id,
-            "event_type": event_type,
+            "event_type": chosen,
             "status_code": outcome.status_code,
             "success": True,
         }

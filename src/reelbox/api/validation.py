@@ -15,7 +15,10 @@ from reelbox.errors import InvalidRequest, UnknownModel
 from reelbox.jobs.spec import Mode
 
 PROMPT_MAX = 32000
-SIZE_RE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
+SIZE_RE = re.compile(r"^([0-9]{1,5})x([0-9]{1,5})$")
+# Plain ASCII digits only: `int()` takes "1_0", " 1" and "٣", `isdigit()` takes "²".
+DIGITS_RE = re.compile(r"[0-9]{1,18}")
+SECONDS_RE = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 ALL_SORA_SIZES = tuple(f"{w}x{h}" for w, h in SORA_PRO_SIZES)
 
 
@@ -70,6 +73,23 @@ def missing(param: str) -> InvalidRequest:
     return InvalidRequest(
         f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
     )
+
+
+def ascii_int(text: str, *, max_digits: int = 10) -> int | None:
+    """The value of a plain ASCII decimal string of at most `max_digits` digits, else None."""
+    if len(text) > max_digits or DIGITS_RE.fullmatch(text) is None:
+        return None
+    return int(text)
+
+
+def query_int(
+    text: str, *, param: str, low: int, high: int, message: str
+) -> int:
+    """A query parameter's integer in [low, high], or 400 with the route's own wording."""
+    number = ascii_int(text, max_digits=len(str(high)) + 2)
+    if number is None or not low <= number <= high:
+        raise InvalidRequest(message, param=param, code="invalid_value")
+    return number
 
 
 def reject_unknown(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
@@ -215,10 +235,11 @@ def seconds(
         return value, number
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise invalid_type(param, "a string", value)
-    try:
-        number = float(value)
-    except ValueError:
-        raise invalid_value(param, value, detail="Expected a number of seconds.") from None
+    if isinstance(value, str) and SECONDS_RE.fullmatch(value) is None:
+        raise invalid_value(param, value, detail="Expected a number of seconds.")
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise invalid_value(param, value, detail="Expected a number of seconds.")
     if not caps.min_seconds <= number <= caps.max_seconds:
         raise invalid_value(
             param,
@@ -243,8 +264,8 @@ def seed(fields: Mapping[str, Any]) -> int | None:
     value = fields.get("seed")
     if value is None:
         return None
-    if isinstance(value, str) and re.fullmatch(r"\d{1,10}", value):
-        value = int(value)
+    if isinstance(value, str) and (number := ascii_int(value)) is not None:
+        value = number
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
         raise InvalidRequest(
             "Invalid 'seed': expected an integer from 0 to 2147483647.",

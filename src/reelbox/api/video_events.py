@@ -24,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from reelbox.api import validation as v
 from reelbox.api.deps import ProjectDep, Services, ServicesDep
 from reelbox.api.video_jobs import WIRE_STATUS, get_video, video_json, video_not_found
 from reelbox.jobs.models import Job
@@ -63,7 +64,8 @@ def _read(store: Store, job_id: str, project: str, after: int) -> _State:
 
 
 def _last_event_id(value: str | None) -> int | None:
-    return int(value) if value is not None and value.strip().isdigit() else None
+    """The id a reconnecting client saw; anything but plain ASCII digits counts as none."""
+    return None if value is None else v.ascii_int(value.strip(), max_digits=18)
 
 
 def _message(state: _State, *, status_changed: bool) -> str:
