@@ -16,7 +16,7 @@ from av.video.frame import VideoFrame
 from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
-from reelbox.engines.base import AudioTrack, Frame
+from reelbox.media.frames import AudioTrack, Frame
 
 _ISO_FORMATS = {"mov", "mp4"}
 _MATROSKA_FORMATS = {"matroska", "webm"}

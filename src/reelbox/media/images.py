@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
-from reelbox.engines.base import Frame
+from reelbox.media.frames import Frame
 
 _ACCEPTED = "JPEG, PNG or WebP"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelbox.engines.base import AudioTrack
+from reelbox.media.frames import AudioTrack
 
 PROGRAM = "espeak-ng"
 INSTALL_HINT = "install it with `apt-get install espeak-ng` (Debian/Ubuntu)"
