@@ -291,7 +291,7 @@ def test_load_fitted_with_a_region_matches_crop_fractions() -> None:
     )
     reference = fit_image(cut, width=320, height=180, fit="crop")
     difference = np.abs(fitted.astype(np.int16) - reference.astype(np.int16))
-    assert difference.mean() < 1.0  # only the region's border samples its outside differently
+    assert difference.max() <= 1
     with pytest.raises(ValueError, match="crop bounds"):
         load_fitted(data, width=8, height=8, fit="crop", max_pixels=LIMIT, region=(0.5, 0, 0.4, 1))
     with pytest.raises(ValueError, match="fit='crop'"):

@@ -58,12 +58,23 @@ class DecodeSlots:
 
 
 _slots: dict[tuple[int, float], DecodeSlots] = {}
+_current: list[Settings] = []  # the settings of the app that started last (`use_decode_slots`)
 _lock = threading.Lock()
 
 
+def use_decode_slots(settings: Settings) -> None:
+    """Make `settings` the process's default, for callers that pass none (the app's lifespan
+    calls this)."""
+    with _lock:
+        _current[:] = [settings]
+
+
 def decode_slots(settings: Settings | None = None) -> DecodeSlots:
-    """The process's slots for these settings (one set per configured size and wait)."""
-    settings = settings if settings is not None else _defaults()
+    """The process's slots for these settings (one set per configured size and wait); without
+    settings, those of `use_decode_slots`, else the defaults."""
+    if settings is None:
+        with _lock:
+            settings = _current[0] if _current else _defaults()
     key = (settings.max_concurrent_decodes, settings.decode_wait_seconds)
     with _lock:
         found = _slots.get(key)

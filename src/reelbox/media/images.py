@@ -159,7 +159,13 @@ def load_fitted(
         picture = _resizable(image)
         if picture is not image:
             image.close()  # only one full-size copy from here on
-        box = _region_box(picture.size, region)
+        if region is not None and region != (0.0, 0.0, 1.0, 1.0):
+            # Cut first, so that the scaling never samples pixels outside the region.
+            cut = picture.crop(_region_box(picture.size, region))
+            if picture is not image:
+                picture.close()
+            picture = cut
+        box = (0.0, 0.0, float(picture.width), float(picture.height))
         if fit is None:
             if picture.size != (width, height):
                 raise ImageSizeMismatch(
@@ -388,15 +394,13 @@ def _resizable(image: Image.Image) -> Image.Image:
 
 
 def _region_box(
-    size: tuple[int, int], region: tuple[float, float, float, float] | None
-) -> tuple[float, float, float, float]:
+    size: tuple[int, int], region: tuple[float, float, float, float]
+) -> tuple[int, int, int, int]:
     width, height = size
-    if region is None:
-        return 0.0, 0.0, float(width), float(height)
     left, top, right, bottom = region
     x0, x1 = _span(left, right, width)
     y0, y1 = _span(top, bottom, height)
-    return float(x0), float(y0), float(x1), float(y1)
+    return x0, y0, x1, y1
 
 
 def _fit(
