@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from api import BenchmarkError, ServerProcess, free_port, load1, machine
 from PIL import Image, ImageDraw
+
+from api import BenchmarkError, ServerProcess, free_port, load1, machine
 
 SETTINGS_TOML = """\
 # benchmarks/images.py: Reelbox defaults plus one fast fake-engine profile.
@@ -88,8 +89,13 @@ async def post_all(url: str, png: bytes, *, count: int, size: str, fit: str) -> 
     async def one(client: httpx.AsyncClient) -> int:
         response = await client.post(
             "/v1/videos",
-            data={"model": "fake", "prompt": "a still", "size": size, "seconds": "1",
-                  "input_reference_fit": fit},  # fmt: skip
+            data={
+                "model": "fake",
+                "prompt": "a still",
+                "size": size,
+                "seconds": "1",
+                "input_reference_fit": fit,
+            },
             files={"input_reference": ("ref.png", png, "image/png")},
         )
         if response.status_code not in (200, 429, 503):
@@ -101,7 +107,9 @@ async def post_all(url: str, png: bytes, *, count: int, size: str, fit: str) -> 
         return Counter(await asyncio.gather(*(one(client) for _ in range(count))))
 
 
-def run_round(server: ServerProcess, png: bytes, *, count: int, size: str, fit: str) -> dict[str, Any]:
+def run_round(
+    server: ServerProcess, png: bytes, *, count: int, size: str, fit: str
+) -> dict[str, Any]:
     before = rss_mb(server.pid)
     started = time.monotonic()
     with Sampler(server.pid) as sampler:
@@ -138,15 +146,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = free_port()
     server = ServerProcess(
         "reelbox serve",
-        [sys.executable, "-m", "reelbox", "serve", "--port", str(port),
-         "--data-dir", str(tmp / "data"), "--config", str(config), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "reelbox",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp / "data"),
+            "--config",
+            str(config),
+            "--log-level",
+            "warning",
+        ],
         port=port,
         log_path=tmp / "reelbox.log",
-    )  # fmt: skip
-    report: dict[str, Any] = {"machine": machine(), "image_bytes": len(png), "fit": args.fit,
-                              "size": args.size, "rounds": []}  # fmt: skip
-    print(f"Reference: {SIDE}x{SIDE} RGBA PNG, {len(png) / 1024:.0f} KB; fit={args.fit}, "
-          f"video {args.size}; data in {tmp}", flush=True)  # fmt: skip
+    )
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "image_bytes": len(png),
+        "fit": args.fit,
+        "size": args.size,
+        "rounds": [],
+    }
+    print(
+        f"Reference: {SIDE}x{SIDE} RGBA PNG, {len(png) / 1024:.0f} KB; fit={args.fit}, "
+        f"video {args.size}; data in {tmp}",
+        flush=True,
+    )
     try:
         server.start("/readyz")
         time.sleep(1.0)
