@@ -161,3 +161,22 @@ def test_keyframe_png_crops_the_region_and_reports_bad_images() -> None:
         keyframe_png(b"GIF89a...", region=(0, 0, 1, 1), width=32, height=32, settings=settings,
                      param="inpaint_items[0]")  # fmt: skip
     assert caught.value.code == "invalid_image" and caught.value.param == "inpaint_items[0]"
+
+
+def test_a_large_data_url_reference_is_decoded(make_client: Callable[..., TestClient]) -> None:
+    """Over 256 KB of base64 is decoded in a thread; the answer is the same as for a file part."""
+    import base64
+
+    noise = np.random.default_rng(3).integers(0, 255, (400, 400, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="PNG")
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    assert len(encoded) > 256 * 1024
+    api = make_client()
+    body = {"prompt": "static", "size": "1280x720", "input_reference_fit": "stretch"}
+    url = f"data:image/png;base64,{encoded}"
+    response = api.post("/v1/videos", json={**body, "input_reference": {"image_url": url}})
+    assert response.status_code == 200, response.text
+    small = make_client(max_upload_bytes=64 * 1024)
+    refused = small.post("/v1/videos", json={**body, "input_reference": {"image_url": url}})
+    assert refused.status_code == 413, refused.text
