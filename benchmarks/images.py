@@ -8,7 +8,8 @@ image as a multipart file part: a 4096x4096 RGBA PNG (the pixel cap's largest sq
 compresses to ~80 KB, so the upload is small and the decode is huge. The server process's
 resident memory (/proc/PID/status VmRSS, the API process only: workers are separate processes)
 is sampled every 5 ms. Reported per round: RSS before, the peak while the requests run, RSS
-3 s after the last answer, and the answers by status (200, or 503 from the decode limiter).
+3 s after the last answer, and the answers by status (200, or 503 from the decode limiter; 0
+for no answer within 600 s).
 
 Exits non-zero when the server dies or an answer is neither 200 nor 429/503.
 """
@@ -36,6 +37,7 @@ from api import BenchmarkError, ServerProcess, free_port, load1, machine
 SETTINGS_TOML = """\
 # benchmarks/images.py: Reelbox defaults plus one fast fake-engine profile.
 max_queued_per_project = 1000
+{extra}
 [profiles.fake]
 engine = "fake"
 description = "benchmark: fast fake engine"
@@ -87,6 +89,12 @@ class Sampler:
 
 async def post_all(url: str, png: bytes, *, count: int, size: str, fit: str) -> Counter[int]:
     async def one(client: httpx.AsyncClient) -> int:
+        try:
+            return await send(client)
+        except httpx.TimeoutException:
+            return 0  # counted as answer "0": no answer within the timeout
+
+    async def send(client: httpx.AsyncClient) -> int:
         response = await client.post(
             "/v1/videos",
             data={
@@ -103,7 +111,7 @@ async def post_all(url: str, png: bytes, *, count: int, size: str, fit: str) -> 
         return response.status_code
 
     limits = httpx.Limits(max_connections=count)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as client:
         return Counter(await asyncio.gather(*(one(client) for _ in range(count))))
 
 
@@ -134,6 +142,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--fit", choices=("crop", "pad", "stretch"), default="pad")
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--decode-wait", type=float, default=None, help="decode_wait_seconds (default: Reelbox's)"
+    )
     return parser.parse_args(argv)
 
 
@@ -142,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     png = worst_png()
     tmp = Path(tempfile.mkdtemp(prefix="reelbox-images-"))
     config = tmp / "reelbox.toml"
-    config.write_text(SETTINGS_TOML)
+    extra = "" if args.decode_wait is None else f"decode_wait_seconds = {args.decode_wait}"
+    config.write_text(SETTINGS_TOML.replace("{extra}", extra))
     port = free_port()
     server = ServerProcess(
         "reelbox serve",
@@ -164,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_path=tmp / "reelbox.log",
     )
     report: dict[str, Any] = {
+        "decode_wait_seconds": args.decode_wait,
         "machine": machine(),
         "image_bytes": len(png),
         "fit": args.fit,
