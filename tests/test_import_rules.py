@@ -114,3 +114,104 @@ def test_nothing_heavy_at_import_time() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+# Every package and top-level module of Reelbox, with the Reelbox modules it may import (a name
+# allows itself and everything below it); docs/architecture.md's table says the same in words.
+# A package or module with no entry here fails `test_every_package_has_a_rule`.
+EVERYTHING = ("reelbox",)
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "jobs": (),
+    "blobs": (),
+    "media": (),
+    "studio": (),
+    "settings": (),
+    "errors": (),
+    "__init__": (),
+    "moderation": ("reelbox.settings",),
+    "store": ("reelbox.jobs", "reelbox.moderation.verdict"),
+    "engines": ("reelbox.jobs.spec", "reelbox.media"),
+    "webhooks": (
+        "reelbox.jobs",
+        "reelbox.settings",
+        "reelbox.store.outbox",
+        "reelbox.store.webhook_endpoints",
+    ),
+    "scheduler": ("reelbox.store", "reelbox.blobs", "reelbox.executors.base"),
+    "executors": (
+        "reelbox.jobs",
+        "reelbox.store",
+        "reelbox.blobs",
+        "reelbox.engines",
+        "reelbox.media",
+        "reelbox.moderation",
+        "reelbox.settings",
+    ),
+    "api": (
+        "reelbox.jobs",
+        "reelbox.store.store",
+        "reelbox.store.rows",
+        "reelbox.store.video_reads",
+        "reelbox.store.outbox",
+        "reelbox.store.webhook_endpoints",
+        "reelbox.store.moderation_log",
+        "reelbox.webhooks",
+        "reelbox.moderation",
+        "reelbox.blobs",
+        "reelbox.engines.catalog",
+        "reelbox.media",
+        "reelbox.settings",
+        "reelbox.errors",
+    ),
+    "app": EVERYTHING,
+    "cli": EVERYTHING,
+    "__main__": ("reelbox.cli",),
+}
+
+
+def _unit_files(unit: str) -> list[Path]:
+    folder = PACKAGE / unit
+    return sorted(folder.rglob("*.py")) if folder.is_dir() else [PACKAGE / f"{unit}.py"]
+
+
+def _units() -> set[str]:
+    return {
+        path.name if path.is_dir() else path.stem
+        for path in PACKAGE.iterdir()
+        if (path.is_dir() and (path / "__init__.py").exists()) or path.suffix == ".py"
+    }
+
+
+def _within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def test_every_package_has_a_rule() -> None:
+    assert sorted(_units() - set(ALLOWED)) == []
+    assert sorted(set(ALLOWED) - _units()) == []
+
+
+def _offences(unit: str, files: list[Path]) -> list[str]:
+    own = (f"reelbox.{unit}",) if unit != "__init__" else ()
+    return [
+        f"{path.name} imports {name}"
+        for path in files
+        for name in sorted(imports_of(path))
+        if _within(name, ("reelbox",))
+        and name != "reelbox"
+        and not _within(name, own)
+        and not _within(name, ALLOWED[unit])
+    ]
+
+
+@pytest.mark.parametrize("unit", sorted(ALLOWED))
+def test_reelbox_imports_are_allowed(unit: str) -> None:
+    assert _offences(unit, _unit_files(unit)) == []
+
+
+def test_the_rule_check_catches_a_violation(tmp_path: Path) -> None:
+    """The check itself fails on an import outside the allow-list (media importing engines, as
+    it once did) and lets the package's own modules through."""
+    module = tmp_path / "bad.py"
+    module.write_text("from reelbox.engines.base import Frame\nimport reelbox.media.frames\n")
+    assert _offences("media", [module]) == ["bad.py imports reelbox.engines.base"]

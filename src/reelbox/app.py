@@ -28,6 +28,7 @@ from reelbox.api import (
     video_events,
 )
 from reelbox.api import studio as studio_api
+from reelbox.api.decode_slots import use_decode_slots
 from reelbox.api.deps import KeyRing, Services
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         catalog = build_catalog(settings)
         moderator = Moderator(settings.moderation)
         warn_unmoderated(settings)
+        use_decode_slots(settings)  # uploads decoded at once (api/decode_slots.py)
         scheduler: Scheduler | None = None
         executor: LocalExecutor | None = None
         if run_jobs:

@@ -210,6 +210,12 @@ class Settings(BaseSettings):
     max_input_video_seconds: float = Field(60, gt=0)
     fetch_image_urls: bool = False
     image_url_hosts: list[str] = Field(default_factory=list)
+    max_concurrent_decodes: int = Field(
+        2, ge=1, le=64, description="Uploaded images and videos decoded at once by the API."
+    )
+    decode_wait_seconds: float = Field(
+        10, ge=0, description="How long an upload waits for a decode slot before a 503."
+    )
 
     # Webhooks (SORA_API.md A8, D8) and the live event stream.
     webhook_allow_http: bool = Field(False, description="Accept http:// endpoint URLs.")

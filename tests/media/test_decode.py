@@ -17,6 +17,7 @@ from reelbox.media.decode import (
     last_frame,
     probe_video,
     read_audio,
+    verify_video,
 )
 from reelbox.media.encode import write_mp4
 
@@ -131,6 +132,33 @@ def test_a_truncated_mp4_is_refused(mp4: Path, tmp_path: Path) -> None:
     cut.write_bytes(mp4.read_bytes()[:300])
     with pytest.raises(VideoRejected):
         probe_video(cut)
+
+
+def test_verify_video_accepts_a_whole_file(mp4: Path, make_video: VideoMaker) -> None:
+    assert verify_video(mp4, max_seconds=2, max_pixels=W * H) == probe_video(mp4)
+    mov = make_video("clip.mov", container="mov", count=12, fps=24)
+    assert verify_video(mov) == probe_video(mov)
+
+
+@pytest.mark.parametrize("kept", [0.5, 0.8, 0.97])
+def test_verify_video_refuses_a_file_cut_short_that_the_probe_lets_through(
+    mp4: Path, tmp_path: Path, kept: float
+) -> None:
+    """An MP4 written with faststart has its index first: cut anywhere after it, the header and
+    the first frame still read fine, and only decoding everything shows the missing frames."""
+    data = mp4.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * kept)])
+    assert probe_video(cut).frame_count == COUNT  # the probe alone is fooled
+    with pytest.raises(VideoRejected, match=r"truncated.* of (its )?24 frames"):
+        verify_video(cut)
+
+
+def test_verify_video_keeps_the_probes_limits(mp4: Path) -> None:
+    with pytest.raises(VideoRejected, match=r"the limit is 0\.5 seconds"):
+        verify_video(mp4, max_seconds=0.5)
+    with pytest.raises(VideoRejected, match="pixels per frame"):
+        verify_video(mp4, max_pixels=W * H - 1)
 
 
 def test_audio_only_file_is_refused(tmp_path: Path, make_tone: ToneMaker) -> None:

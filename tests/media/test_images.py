@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 import time
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +21,7 @@ from reelbox.media.images import (
     decode_png,
     encode_png,
     fit_image,
+    load_fitted,
     load_image,
     load_rgba,
 )
@@ -226,3 +230,145 @@ def test_load_rgba_keeps_alpha() -> None:
 def test_rejections_are_value_errors() -> None:
     assert issubclass(ImageRejected, ValueError)
     assert issubclass(ImageSizeMismatch, ValueError)
+
+
+# -- load_fitted: decode straight to the video's size, with bounded memory ------------------------
+
+
+def _photo(width: int, height: int) -> Image.Image:
+    """A photograph (scikit-image's astronaut) scaled to width x height: real detail to compare."""
+    from skimage import data
+
+    return Image.fromarray(data.astronaut()).resize((width, height), Image.Resampling.BICUBIC)
+
+
+def _translucent(width: int, height: int) -> Image.Image:
+    picture = _photo(width, height).convert("RGBA")
+    ramp = np.tile(np.linspace(0, 255, width).astype(np.uint8), (height, 1))
+    picture.putalpha(Image.fromarray(ramp))
+    return picture
+
+
+SOURCES = {
+    "rgb png": lambda: _save(_photo(600, 400), "PNG"),
+    "rgba png": lambda: _save(_translucent(600, 400), "PNG"),
+    "grey png": lambda: _save(_photo(600, 400).convert("L"), "PNG"),
+    "palette png": lambda: _save(_photo(600, 400).convert("P"), "PNG"),
+    "16-bit grey png": lambda: _save(
+        Image.fromarray(np.asarray(_photo(600, 400).convert("L"), dtype=np.uint16) * 257), "PNG"
+    ),
+    "jpeg": lambda: _save(_photo(1600, 1200), "JPEG", quality=95),
+    "webp": lambda: _save(_photo(600, 400), "WEBP", lossless=True),
+}
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("fit", ["crop", "pad", "stretch"])
+@pytest.mark.parametrize(("width", "height"), [(320, 180), (180, 320)])
+def test_load_fitted_matches_decoding_then_fitting(
+    source: str, fit: str, width: int, height: int
+) -> None:
+    """The bounded path gives the picture the two-step path gives: exactly for PNG and WebP
+    (the same Lanczos on the same pixels), within JPEG's reduced-decode and 16-bit rounding."""
+    data = SOURCES[source]()
+    fitted = load_fitted(data, width=width, height=height, fit=fit, max_pixels=LIMIT)  # type: ignore[arg-type]
+    reference = fit_image(load_image(data, max_pixels=LIMIT), width=width, height=height, fit=fit)  # type: ignore[arg-type]
+    assert fitted.shape == (height, width, 3) and fitted.dtype == np.uint8
+    difference = np.abs(fitted.astype(np.int16) - reference.astype(np.int16))
+    if source in ("jpeg", "16-bit grey png"):
+        assert difference.mean() < 1.5 and difference.max() < 40
+    else:
+        assert difference.max() <= 1
+
+
+def test_load_fitted_with_a_region_matches_crop_fractions() -> None:
+    data = _save(_photo(600, 400), "PNG")
+    region = (0.25, 0.1, 0.9, 0.8)
+    fitted = load_fitted(data, width=320, height=180, fit="crop", max_pixels=LIMIT, region=region)
+    left, top, right, bottom = region
+    cut = crop_fractions(
+        load_image(data, max_pixels=LIMIT), left=left, top=top, right=right, bottom=bottom
+    )
+    reference = fit_image(cut, width=320, height=180, fit="crop")
+    difference = np.abs(fitted.astype(np.int16) - reference.astype(np.int16))
+    assert difference.max() <= 1
+    with pytest.raises(ValueError, match="crop bounds"):
+        load_fitted(data, width=8, height=8, fit="crop", max_pixels=LIMIT, region=(0.5, 0, 0.4, 1))
+    with pytest.raises(ValueError, match="fit='crop'"):
+        load_fitted(data, width=8, height=8, fit="pad", max_pixels=LIMIT, region=(0, 0, 1, 1))
+
+
+def test_load_fitted_pads_with_black_and_needs_an_exact_size_without_a_fit() -> None:
+    data = _save(Image.new("RGB", (40, 30), (200, 200, 200)), "PNG")
+    padded = load_fitted(data, width=80, height=80, fit="pad", max_pixels=LIMIT)
+    assert padded[0].max() == 0 and padded[-1].max() == 0 and padded[40, 40].min() > 190
+    same = load_fitted(data, width=40, height=30, fit=None, max_pixels=LIMIT)
+    assert (same == 200).all()
+    with pytest.raises(ImageSizeMismatch, match="40x30 but the video is 30x40"):
+        load_fitted(data, width=30, height=40, fit=None, max_pixels=LIMIT)
+
+
+def test_load_fitted_turns_a_reduced_jpeg_upright() -> None:
+    """A phone photo stored sideways with an EXIF turn: the reduced decode is asked for the
+    stored (turned) size, and the result is upright."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn 90 degrees clockwise to view
+    data = _save(_halves(1600, 1200), "JPEG", exif=exif.tobytes(), quality=95)
+    upright = load_fitted(data, width=120, height=160, fit="crop", max_pixels=LIMIT)
+    assert upright.shape == (160, 120, 3)
+    assert upright[10, 60, 0] > 200 and upright[10, 60, 2] < 60  # the red half is on top
+    assert upright[150, 60, 2] > 200 and upright[150, 60, 0] < 60
+
+
+def test_load_fitted_refuses_from_the_header() -> None:
+    started = time.perf_counter()
+    with pytest.raises(ImageRejected, match="the limit is"):
+        load_fitted(_bomb_png(50_000, 50_000), width=64, height=64, fit="pad", max_pixels=LIMIT)
+    with pytest.raises(ImageRejected, match="no side may be longer than 16384"):
+        load_fitted(_bomb_png(40_000, 2), width=64, height=64, fit="pad", max_pixels=LIMIT)
+    assert time.perf_counter() - started < 1.0
+    with pytest.raises(ImageRejected, match="damaged or truncated"):
+        data = _save(_photo(600, 400), "PNG")
+        load_fitted(data[: len(data) // 2], width=64, height=64, fit="pad", max_pixels=LIMIT)
+
+
+_PEAK = """
+import sys
+from pathlib import Path
+from reelbox.media.images import fit_image, load_fitted, load_image
+
+def high_water_mb():  # VmHWM: this process's peak RSS (ru_maxrss would carry the parent's)
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+data = Path(sys.argv[2]).read_bytes()
+before = high_water_mb()
+if sys.argv[1] == "fitted":
+    load_fitted(data, width=1280, height=720, fit="pad", max_pixels=4096 * 4096)
+else:
+    fit_image(load_image(data, max_pixels=4096 * 4096), width=1280, height=720, fit="pad")
+print(high_water_mb() - before)
+"""
+
+
+def _peak_mb(path: Path, how: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK, how, str(path)], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout)
+
+
+def test_load_fitted_bounds_the_memory_of_a_worst_case_image(tmp_path: Path) -> None:
+    """A 4096x4096 translucent PNG (~80 KB) fitted with pad: the two-step path peaks at
+    ~385 MB above the process's baseline, the bounded one at ~128 MB (two RGBA copies while
+    premultiplying); a reduced JPEG decode needs ~16 MB. Measured in fresh processes."""
+    picture = Image.new("RGBA", (4096, 4096), (40, 90, 160, 255))
+    picture.paste((230, 200, 60, 128), (1024, 1024, 3072, 3072))
+    png = tmp_path / "big.png"
+    picture.save(png)
+    jpeg = tmp_path / "big.jpg"
+    picture.convert("RGB").save(jpeg, quality=90)
+    picture.close()
+    assert _peak_mb(png, "fitted") < 200 < _peak_mb(png, "two-step")
+    assert _peak_mb(jpeg, "fitted") < 64

@@ -499,3 +499,51 @@ def test_summary(
 
 def _share(count: int, total: int) -> str:
     return f"{count}/{total}" + (f" ({100 * count / total:.0f}%)" if total else "")
+
+
+# -- faces cut by the frame's edge ----------------------------------------------------------
+
+PORTRAIT = (110, 10, 330, 303)  # a 3:4 head-and-shoulders portrait out of the astronaut photo
+
+
+def studio_crop(portrait: Picture) -> Picture:
+    """The studio's default: crop to 1280x720 at the middle (`imagefit.js`, position 0.5), which
+    is also what the API's `input_reference_fit=crop` does."""
+    from reelbox.media.images import fit_image
+
+    return fit_image(portrait, width=1280, height=720, fit="crop")
+
+
+def test_a_portrait_cropped_to_a_wide_video_still_shows_a_face(detector: FaceDetector) -> None:
+    """Her face is taller than the 720-pixel frame: forehead and chin are cut off, so no cascade
+    window fits it inside the picture, and only the edge pass finds it."""
+    left, top, right, bottom = PORTRAIT
+    cropped = studio_crop(rgb(data.astronaut())[top:bottom, left:right])
+    assert detector.whole_faces(cropped) == []
+    [face] = detector.faces(cropped)
+    assert face.y == 0 and face.height < face.width  # cut by the top edge
+    assert 400 < face.x + face.width / 2 < 880  # in the middle, where her face is
+
+
+def test_a_cut_face_blocks_the_input_checkpoint() -> None:
+    from reelbox.moderation import categories as c
+    from reelbox.moderation.moderator import Moderator
+    from reelbox.moderation.verdict import Checkpoint
+    from reelbox.settings import ModerationSettings
+
+    moderator = Moderator(ModerationSettings())
+    policy = moderator.policy("sora")
+    left, top, right, bottom = PORTRAIT
+    cropped = studio_crop(rgb(data.astronaut())[top:bottom, left:right])
+    verdict = moderator.check_images(
+        [cropped], policy=policy, checkpoint=Checkpoint.INPUT, subject="reference_image"
+    )
+    assert verdict.blocked and c.REAL_PERSON_FACE in verdict.categories
+
+
+def test_the_edge_pass_ignores_faces_wholly_outside_or_inside(detector: FaceDetector) -> None:
+    """Only faces that cross the edge with their centre inside count in the edge pass: a face
+    well inside was the first pass's to find, and an empty frame stays empty."""
+    inside = fit(rgb(data.astronaut()), 1280, 720, mode="contain").picture
+    assert detector.whole_faces(inside) and detector.edge_faces(inside) == []
+    assert detector.faces(np.full((720, 1280, 3), 128, np.uint8)) == []

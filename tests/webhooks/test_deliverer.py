@@ -21,9 +21,10 @@ from reelbox.store.rows import NewGeneration, NewJob
 from reelbox.store.store import Store
 from reelbox.store.webhook_endpoints import Endpoint, EndpointStore
 from reelbox.webhooks.deliverer import Deliverer, DelivererSettings
-from reelbox.webhooks.destinations import DestinationPolicy, StaticResolver
+from reelbox.webhooks.destinations import DestinationPolicy
 from reelbox.webhooks.retry import RetryPolicy
 from reelbox.webhooks.sender import Sender
+from support.resolvers import StaticResolver
 
 Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
 RESOLVER = StaticResolver({"fast.example": ["93.184.216.34"], "slow.example": ["93.184.216.35"]})

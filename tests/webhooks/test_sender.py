@@ -6,8 +6,9 @@ import asyncio
 
 import httpx
 
-from reelbox.webhooks.destinations import DestinationPolicy, StaticResolver
+from reelbox.webhooks.destinations import DestinationPolicy
 from reelbox.webhooks.sender import RESPONSE_PREFIX_BYTES, Outcome, Sender
+from support.resolvers import StaticResolver
 from webhooks.receiver import running_receiver
 
 RESOLVER = StaticResolver(

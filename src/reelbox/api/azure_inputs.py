@@ -9,8 +9,9 @@ from typing import Any
 
 from reelbox.api import validation as v
 from reelbox.api.forms import Upload
+from reelbox.api.inputs import keyframe_png
 from reelbox.errors import InvalidRequest
-from reelbox.media.images import ImageRejected, crop_fractions, encode_png, fit_image, load_image
+from reelbox.settings import Settings
 
 MAX_IMAGES = 2
 
@@ -98,10 +99,10 @@ def inpaint_media(
     width: int,
     height: int,
     frame_count: int,
-    max_pixels: int,
+    settings: Settings,
 ) -> InpaintMedia:
     """Check the items against the files and decode, crop and fit the images: CPU work, so
-    call it in a worker thread."""
+    call it in a worker thread (each image holds one of the process's decode slots)."""
     items = _inpaint_items(raw_items)
     if uploads and not items:
         raise InvalidRequest(
@@ -153,21 +154,21 @@ def inpaint_media(
                     param=param,
                     code="invalid_value",
                 )
-            try:
-                image = load_image(upload.data, max_pixels=max_pixels)
-                cropped = crop_fractions(
-                    image,
-                    left=crop["left_fraction"],
-                    top=crop["top_fraction"],
-                    right=crop["right_fraction"],
-                    bottom=crop["bottom_fraction"],
-                )
-                fitted = fit_image(cropped, width=width, height=height, fit="crop")
-            except ImageRejected as exc:
-                raise InvalidRequest(
-                    str(exc), param=f"{param}.file_name", code="invalid_image"
-                ) from exc
-            keyframes.append((frame_index, encode_png(fitted)))
+            region = (
+                crop["left_fraction"],
+                crop["top_fraction"],
+                crop["right_fraction"],
+                crop["bottom_fraction"],
+            )
+            png = keyframe_png(
+                upload.data,
+                region=region,
+                width=width,
+                height=height,
+                settings=settings,
+                param=f"{param}.file_name",
+            )
+            keyframes.append((frame_index, png))
         else:
             if video is not None:
                 raise InvalidRequest(

@@ -207,7 +207,7 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
         width=body.width,
         height=body.height,
         frame_count=body.n_seconds * fps,
-        max_pixels=settings.max_image_pixels,
+        settings=settings,
     )
     job_id = new_task_id()
     keyframes = tuple(

@@ -12,7 +12,7 @@ from reelbox.api import validation as v
 from reelbox.api.deps import ProjectDep, ServicesDep
 from reelbox.api.downloads import ensure_downloadable, file_response
 from reelbox.api.forms import read_fields
-from reelbox.api.inputs import image_bytes, reference_png
+from reelbox.api.inputs import fitted_reference_png, image_bytes
 from reelbox.api.moderation import dialect_of
 from reelbox.api.requests import VideoCreate, parse, request_body
 from reelbox.api.video_jobs import (
@@ -54,13 +54,8 @@ async def create_video(request: Request, services: ServicesDep, project: Project
         mode = Mode.IMAGE
         v.mode_supported(resolved, mode, param="input_reference")
         raw = await image_bytes(body.input_reference, settings=settings)
-        png = await service.run(
-            reference_png,
-            raw,
-            width=width,
-            height=height,
-            fit=body.input_reference_fit,
-            max_pixels=settings.max_image_pixels,
+        png = await fitted_reference_png(
+            raw, width=width, height=height, fit=body.input_reference_fit, settings=settings
         )
         input_key = keys.upload(job_id, "input.png")
         blobs.append((input_key, png))

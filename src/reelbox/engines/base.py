@@ -17,9 +17,23 @@ import numpy as np
 import numpy.typing as npt
 
 from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.media.frames import AudioTrack, Frame
 
-Frame = npt.NDArray[np.uint8]
-"""One video frame: shape (height, width, 3), RGB, uint8."""
+__all__ = [
+    "AudioTrack",
+    "CancelCheck",
+    "Capabilities",
+    "CharacterInput",
+    "Engine",
+    "EngineError",
+    "Frame",
+    "GenerationCancelled",
+    "GenerationInputs",
+    "GenerationResult",
+    "Keyframe",
+    "ProgressCallback",
+    "SourceVideo",
+]
 
 ProgressCallback = Callable[[float], None]
 """Called with the fraction of the work done, 0.0 to 1.0."""
@@ -34,22 +48,6 @@ class EngineError(Exception):
 
 class GenerationCancelled(Exception):
     """Raised by an engine when `should_cancel()` returned True."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class AudioTrack:
-    """Audio as float32 samples in [-1, 1], shape (channels, samples)."""
-
-    sample_rate: int
-    samples: npt.NDArray[np.float32]
-
-    @property
-    def channels(self) -> int:
-        return int(self.samples.shape[0])
-
-    @property
-    def duration(self) -> float:
-        return float(self.samples.shape[1]) / self.sample_rate
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,7 +12,9 @@ per job (a "[fail:KIND]" tag in the prompt):
 - "memory": allocate 64 MB blocks, keeping them, until `MemoryError` (a leaking engine); the
             blocks are released before the error propagates
 
-each when `fail_at` (fraction of the frames, default 0.5) of the clip has been produced.
+each when `fail_at` (fraction of the frames, default 0.5) of the clip has been produced. These are
+a documented feature for testing clients (docs/fake-engine.md): never serve a fake profile to
+untrusted clients.
 
 Like an engine with weights, it has a `warm_up()` that workers call when they start: it sleeps
 `warm_up_delay` seconds (default 0) once. With `warm = false` workers skip it and the first

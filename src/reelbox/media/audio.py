@@ -6,7 +6,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from reelbox.engines.base import AudioTrack
+from reelbox.media.frames import AudioTrack
 
 _LAYOUTS = {1: "mono", 2: "stereo"}
 

@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from reelbox.engines.base import Frame
 from reelbox.media.decode import VideoProbe, iter_frames
+from reelbox.media.frames import Frame
 
 MAX_SIDE = 512
 

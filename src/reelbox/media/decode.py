@@ -10,13 +10,14 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
 from av.codec.context import ThreadType
 from av.container import InputContainer
 from av.video.frame import VideoFrame
 from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
-from reelbox.engines.base import AudioTrack, Frame
+from reelbox.media.frames import AudioTrack, Frame
 
 _ISO_FORMATS = {"mov", "mp4"}
 _MATROSKA_FORMATS = {"matroska", "webm"}
@@ -89,6 +90,56 @@ def probe_video(
         has_audio=has_audio,
         container=kind,
     )
+
+
+def verify_video(
+    path: Path, *, max_seconds: float | None = None, max_pixels: int | None = None
+) -> VideoProbe:
+    """`probe_video`, then decode the whole file to prove that every frame is there.
+
+    A probe reads the header and the first frame only, so a file cut short after its index
+    (an MP4 written with faststart, a partial upload) passes it. Here every packet of the video
+    stream and of the first audio stream is decoded (the pixels are not converted, so memory
+    stays at one frame), and the file is refused when decoding fails, when fewer frames come
+    out than the header lists, when a frame is larger than `max_pixels`, or when frames run
+    past `max_seconds` whatever the header claims. Raises VideoRejected with a message that
+    says which frame decoding stopped at.
+    """
+    probe = probe_video(path, max_seconds=max_seconds, max_pixels=max_pixels)
+    with _open(path) as container:
+        stream = _video_stream(container)
+        stream.thread_type = ThreadType.AUTO
+        streams: list[VideoStream | AudioStream] = [stream, *container.streams.audio[:1]]
+        expected = stream.frames
+        frames = 0
+        first: float | None = None
+        try:
+            for packet in container.demux(streams):
+                for frame in packet.decode():
+                    if not isinstance(frame, VideoFrame):
+                        continue
+                    frames += 1
+                    _check_pixels(frame.width, frame.height, max_pixels)
+                    if frame.time is not None:
+                        first = frame.time if first is None else min(first, frame.time)
+                        seconds = frame.time - first
+                        if max_seconds is not None and seconds > max_seconds + 1.0:
+                            raise VideoRejected(
+                                f"the video runs past {max_seconds:g} seconds (frame {frames} "
+                                f"is at {seconds:.2f} s), longer than its header says"
+                            )
+        except av.FFmpegError as error:
+            raise VideoRejected(
+                f"the video is truncated or damaged: decoding failed after {frames} of "
+                f"{expected or probe.frame_count} frames"
+            ) from error
+    if frames == 0:
+        raise VideoRejected("the video stream has no decodable frames")
+    if expected > 0 and frames < expected - max(2, expected // 50):
+        raise VideoRejected(
+            f"the video is truncated: only {frames} of its {expected} frames could be decoded"
+        )
+    return probe
 
 
 def iter_frames(

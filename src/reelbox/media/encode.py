@@ -15,8 +15,8 @@ from av.audio.stream import AudioStream
 from av.container import OutputContainer
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc, VideoReformatter
 
-from reelbox.engines.base import AudioTrack, Frame
 from reelbox.media.audio import fit_duration, resample
+from reelbox.media.frames import AudioTrack, Frame
 
 AUDIO_SAMPLE_RATE = 48000
 """Sample rate of the AAC track in every MP4 this module writes."""

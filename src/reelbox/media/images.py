@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import io
+import math
 import struct
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
-from reelbox.engines.base import Frame
+from reelbox.media.frames import Frame
 
 _ACCEPTED = "JPEG, PNG or WebP"
+MAX_SIDE = 16384  # no side longer than this, whatever the pixel cap allows
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WIDE_GREY_MODES = ("I;16", "I;16L", "I;16B", "I")
+_ORIENTATION = 0x0112  # the EXIF tag
+_QUARTER_TURNS = (5, 6, 7, 8)  # orientations that swap width and height
+_TRIM_PIXELS = 1920 * 1080  # decodes from this size up give their memory back afterwards
+
+Fit = Literal["crop", "pad", "stretch"]
 
 # Pillow's plugin for each accepted format, chosen by the file's own signature.
 _DECODERS: dict[str, type[ImageFile.ImageFile]] = {
@@ -82,9 +92,7 @@ def load_rgba(data: bytes) -> npt.NDArray[np.uint8]:
     return np.array(image.convert("RGBA"), dtype=np.uint8)
 
 
-def fit_image(
-    image: Frame, *, width: int, height: int, fit: Literal["crop", "pad", "stretch"] | None
-) -> Frame:
+def fit_image(image: Frame, *, width: int, height: int, fit: Fit | None) -> Frame:
     """Return `image` at exactly width x height.
 
     `fit=None` accepts only an image of that exact size (raising ImageSizeMismatch otherwise);
@@ -114,6 +122,80 @@ def fit_image(
     else:
         raise ValueError(f"unknown fit {fit!r}; expected 'crop', 'pad', 'stretch' or None")
     return np.array(fitted, dtype=np.uint8)
+
+
+def load_fitted(
+    data: bytes,
+    *,
+    width: int,
+    height: int,
+    fit: Fit | None,
+    max_pixels: int,
+    region: tuple[float, float, float, float] | None = None,
+) -> Frame:
+    """Decode an uploaded image straight to an RGB uint8 array of exactly width x height.
+
+    The same result as `fit_image(load_image(data, …), …)` (with `region`, as
+    `fit_image(crop_fractions(…), fit="crop")`), with bounded memory: the size is checked from
+    the header before any pixel is decoded, a JPEG is decoded reduced (DCT scaling) to no less
+    than the size the fit needs, and the fit resizes the decoded picture directly, so at most
+    one full-size copy (two for transparent images) exists besides the decoder's own buffer,
+    and none of it outlives the call. `region` is (left, top, right, bottom) as fractions, as
+    in `crop_fractions`; it needs `fit="crop"`. Raises ImageRejected and ImageSizeMismatch as
+    `load_image` and `fit_image` do.
+    """
+    if width <= 0 or height <= 0:
+        raise ValueError(f"width and height must be positive, got {width}x{height}")
+    if region is not None:
+        _check_region(*region)
+        if fit != "crop":
+            raise ValueError("a region is fitted with fit='crop'")
+    image, kind = _header(data, max_pixels=max_pixels)
+    large = image.width * image.height >= _TRIM_PIXELS
+    try:
+        if fit is not None and kind == "JPEG":
+            _draft(image, width=width, height=height, fit=fit, region=region)
+        _decode(image, kind)
+        picture = _resizable(image)
+        if picture is not image:
+            image.close()  # only one full-size copy from here on
+        if region is not None and region != (0.0, 0.0, 1.0, 1.0):
+            # Cut first, so that the scaling never samples pixels outside the region.
+            cut = picture.crop(_region_box(picture.size, region))
+            if picture is not image:
+                picture.close()
+            picture = cut
+        box = (0.0, 0.0, float(picture.width), float(picture.height))
+        if fit is None:
+            if picture.size != (width, height):
+                raise ImageSizeMismatch(
+                    f"the image is {picture.width}x{picture.height} but the video is "
+                    f"{width}x{height}"
+                )
+            fitted = picture
+        else:
+            fitted = _fit(picture, width=width, height=height, fit=fit, box=box)
+        pixels = _pixels(fitted)
+        for intermediate in {id(fitted): fitted, id(picture): picture}.values():
+            if intermediate is not image:
+                intermediate.close()
+        return pixels
+    finally:
+        image.close()
+        if large:
+            release_memory()
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the system (glibc's `malloc_trim`; nothing elsewhere).
+
+    Pillow allocates big pictures in 16 MB blocks that glibc keeps in its per-thread arenas
+    after they are freed; without a trim a server that decoded a few huge uploads in its
+    thread pool keeps hundreds of megabytes it no longer uses (docs/benchmarks.md).
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def crop_fractions(image: Frame, *, left: float, top: float, right: float, bottom: float) -> Frame:
@@ -157,6 +239,13 @@ def decode_png(data: bytes) -> Frame:
 
 def _open(data: bytes, *, max_pixels: int | None) -> Image.Image:
     """Identify, size-check and fully decode an uploaded image, upright."""
+    image, kind = _header(data, max_pixels=max_pixels)
+    _decode(image, kind)
+    return image
+
+
+def _header(data: bytes, *, max_pixels: int | None) -> tuple[ImageFile.ImageFile, str]:
+    """Identify an upload and read its header only; its size is checked before any pixel."""
     kind = _identify(data)
     try:
         # The plugin class parses only the header here; Image.open would also run Pillow's
@@ -168,17 +257,28 @@ def _open(data: bytes, *, max_pixels: int | None) -> Image.Image:
     width, height = image.size
     limit = _pixel_limit(max_pixels)
     if limit is not None and width * height > limit:
+        image.close()
         raise ImageRejected(
             f"the image is {width}x{height} ({width * height} pixels); the limit is {limit} pixels"
         )
+    if max(width, height) > MAX_SIDE:
+        image.close()
+        raise ImageRejected(
+            f"the image is {width}x{height}; no side may be longer than {MAX_SIDE} pixels"
+        )
+    return image, kind
+
+
+def _decode(image: ImageFile.ImageFile, kind: str) -> None:
+    """Decode the pixels (at the draft size, if one was set) and turn the picture upright."""
     try:
         image.load()
     except _DECODE_ERRORS as error:
+        image.close()
         raise ImageRejected(f"the {kind} image is damaged or truncated") from error
     # Broken EXIF must not cost the user an image whose pixels decoded fine.
     with contextlib.suppress(*_DECODE_ERRORS):
         ImageOps.exif_transpose(image, in_place=True)
-    return image
 
 
 def _identify(data: bytes) -> str:
@@ -232,3 +332,138 @@ def _check_rgb(image: Frame) -> None:
         raise ValueError(
             f"expected an RGB uint8 array of shape (h, w, 3), got {image.dtype} {image.shape}"
         )
+
+
+def _check_region(left: float, top: float, right: float, bottom: float) -> None:
+    if not (0.0 <= left < right <= 1.0 and 0.0 <= top < bottom <= 1.0):
+        raise ValueError(
+            "crop bounds must satisfy 0 <= left < right <= 1 and 0 <= top < bottom <= 1, got "
+            f"left={left}, top={top}, right={right}, bottom={bottom}"
+        )
+
+
+def _upright_size(image: ImageFile.ImageFile) -> tuple[int, int]:
+    with contextlib.suppress(*_DECODE_ERRORS):
+        if image.getexif().get(_ORIENTATION) in _QUARTER_TURNS:
+            return image.height, image.width
+    return image.width, image.height
+
+
+def _draft(
+    image: ImageFile.ImageFile,
+    *,
+    width: int,
+    height: int,
+    fit: Fit,
+    region: tuple[float, float, float, float] | None,
+) -> None:
+    """Ask the JPEG decoder for the smallest DCT-scaled size that still covers the fit."""
+    have_width, have_height = _upright_size(image)
+    left, top, right, bottom = region or (0.0, 0.0, 1.0, 1.0)
+    live_width, live_height = have_width * (right - left), have_height * (bottom - top)
+    if fit == "stretch":
+        scale_x, scale_y = width / live_width, height / live_height
+    else:
+        cover = max if fit == "crop" else min
+        scale_x = scale_y = cover(width / live_width, height / live_height)
+    # One pixel of slack, so that rounding never leaves the picture below the size needed.
+    wanted = (math.ceil(have_width * scale_x) + 1, math.ceil(have_height * scale_y) + 1)
+    if (have_width, have_height) != image.size:
+        wanted = (wanted[1], wanted[0])  # the file is stored turned; EXIF turns it upright
+    if wanted[0] < image.width and wanted[1] < image.height:
+        image.draft("RGB", wanted)
+
+
+def _resizable(image: Image.Image) -> Image.Image:
+    """The picture in a mode Lanczos can scale whose result `_pixels` turns into RGB: RGB, L,
+    I (16-bit grey, widened) or RGBa (transparency premultiplied, i.e. composited onto black).
+    Returns `image` itself when it already is one; otherwise the intermediate is freed."""
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode in _WIDE_GREY_MODES:
+        return image if image.mode == "I" else image.convert("I")
+    if image.has_transparency_data:
+        if image.mode == "RGBA":
+            return image.convert("RGBa")
+        rgba = image.convert("RGBA")
+        try:
+            return rgba.convert("RGBa")
+        finally:
+            rgba.close()
+    return image.convert("RGB")
+
+
+def _region_box(
+    size: tuple[int, int], region: tuple[float, float, float, float]
+) -> tuple[int, int, int, int]:
+    width, height = size
+    left, top, right, bottom = region
+    x0, x1 = _span(left, right, width)
+    y0, y1 = _span(top, bottom, height)
+    return x0, y0, x1, y1
+
+
+def _fit(
+    picture: Image.Image,
+    *,
+    width: int,
+    height: int,
+    fit: Fit,
+    box: tuple[float, float, float, float],
+) -> Image.Image:
+    """`ImageOps.fit`, `ImageOps.pad` and `resize`, on the region `box` of the picture."""
+    size = (width, height)
+    lanczos = Image.Resampling.LANCZOS
+    x0, y0, x1, y1 = box
+    live_width, live_height = x1 - x0, y1 - y0
+    if fit == "stretch":
+        return picture.resize(size, lanczos, box=box)
+    if fit == "crop":
+        live_ratio, ratio = live_width / live_height, width / height
+        if live_ratio == ratio:
+            crop_width, crop_height = live_width, live_height
+        elif live_ratio > ratio:
+            crop_width, crop_height = ratio * live_height, live_height
+        else:
+            crop_width, crop_height = live_width, live_width / ratio
+        left = x0 + (live_width - crop_width) * 0.5
+        top = y0 + (live_height - crop_height) * 0.5
+        return picture.resize(size, lanczos, box=(left, top, left + crop_width, top + crop_height))
+    if fit == "pad":
+        inner = (width, height)
+        live_ratio, ratio = live_width / live_height, width / height
+        if live_ratio > ratio:
+            inner = (width, max(1, round(live_height / live_width * width)))
+        elif live_ratio < ratio:
+            inner = (max(1, round(live_width / live_height * height)), height)
+        resized = picture.resize(inner, lanczos, box=box)
+        if inner == size:
+            return resized
+        canvas = Image.new(resized.mode, size, 0)
+        canvas.paste(resized, (round((width - inner[0]) * 0.5), round((height - inner[1]) * 0.5)))
+        resized.close()
+        return canvas
+    raise ValueError(f"unknown fit {fit!r}; expected 'crop', 'pad', 'stretch' or None")
+
+
+def _pixels(picture: Image.Image) -> Frame:
+    """RGB uint8 pixels of a picture in one of `_resizable`'s modes."""
+    if picture.mode == "I":
+        wide = np.clip(np.asarray(picture, dtype=np.int64), 0, 65535)
+        grey = (wide >> 8).astype(np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2)
+    if picture.mode == "RGBa":
+        picture = Image.merge("RGB", picture.split()[:3])  # premultiplied: onto black
+    elif picture.mode != "RGB":
+        picture = picture.convert("RGB")
+    return np.array(picture, dtype=np.uint8)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(None)
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None  # not glibc
+    return trim

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from reelbox.engines.base import AudioTrack
+from reelbox.media.frames import AudioTrack
 
 PROGRAM = "espeak-ng"
 PACKAGE = "espeakng-loader"

@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from reelbox.engines.base import Frame
+from reelbox.media.frames import Frame
 
 _SPRITE_QUALITY = 80
 

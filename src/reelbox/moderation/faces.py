@@ -22,9 +22,13 @@ real face gathers 25 and the strongest false alarm 19 (cut at 22), on the photog
 frames that `tests/moderation/test_faces.py` uses. A 1280x720 picture takes about 50 ms on two
 cores (the coarse scan is most of it).
 
+4. **Edges.** A picture where no face was found is searched once more extended beyond its edges
+   (its border pixels repeated outward), for faces too large for the frame or cut by it, such as
+   a portrait photo cropped to a wide video (`edge_faces`).
+
 Not found, by design or by the cascade's limits: faces smaller than `min_face_fraction` of the
 shorter side, profile and three-quarter views, faces tilted more than about 8 degrees in the
-picture's plane, and faces cut off by the picture's edge.
+picture's plane, and faces whose eyes the edge cuts off (a frontal cascade needs both eyes).
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ MIN_SUPPORT = 22  # windows (picture + mirror) behind a face; see the module doc
 MIN_DETAIL = 0.06  # fine detail in a face box, relative to its contrast; see `_detail`
 GROUP_EPS = 0.2  # OpenCV's groupRectangles similarity
 MAX_CANDIDATES = 32  # the most often found are checked; photographs have a dozen at most
+EDGE_MARGIN = 0.3  # of the shorter side, added on every side to find faces cut by the edge
+EDGE_FACE_FRACTION = 0.2  # of the extended picture's shorter side: cut faces looked for
 MAX_ASPECT = 4.0  # a longer working side than this many shorter ones shrinks the copy instead
 
 Gray = npt.NDArray[np.float32]
@@ -78,10 +84,59 @@ class FaceDetector:
         self.min_face_fraction = min_face_fraction
         self._work_side = round(WINDOW / min_face_fraction)
         self._cascade: Any = None
+        self._edges: FaceDetector | None = None
         self._lock = threading.Lock()
 
     def faces(self, image: npt.NDArray[np.uint8]) -> list[Face]:
-        """Faces in an HxWx3 RGB, HxWx4 RGBA or HxW grey uint8 picture, largest first."""
+        """Faces in an HxWx3 RGB, HxWx4 RGBA or HxW grey uint8 picture, largest first.
+
+        A picture with none is searched again for faces cut by its edge (see `edge_faces`).
+        """
+        found = self.whole_faces(image)
+        return found if found else self.edge_faces(image)
+
+    def edge_faces(self, image: npt.NDArray[np.uint8]) -> list[Face]:
+        """Faces that the picture's edge cuts, their boxes clipped to the picture.
+
+        The cascade's windows must lie inside the picture, so a face larger than the frame or
+        running off it (a portrait cropped to a wide video) is never seen whole. Here the
+        picture is extended by `EDGE_MARGIN` of its shorter side on every side with its own
+        edge pixels repeated outward, and searched again; a face counts when its box crosses
+        the original edge and its centre lies inside the picture (at least half of it shows).
+        """
+        height, width = image.shape[:2]
+        margin = round(EDGE_MARGIN * min(height, width))
+        if margin < 1:
+            return []
+        picture = image[..., :3] if image.ndim == 3 else image
+        spread = ((margin, margin), (margin, margin)) + (((0, 0),) if image.ndim == 3 else ())
+        extended = np.pad(picture, spread, mode="edge")
+        cut: list[Face] = []
+        for face in self._edge_detector().whole_faces(extended):
+            left, top = face.x - margin, face.y - margin
+            right, bottom = left + face.width, top + face.height
+            centre_x, centre_y = (left + right) / 2, (top + bottom) / 2
+            crosses = left < 0 or top < 0 or right > width or bottom > height
+            if crosses and 0 <= centre_x < width and 0 <= centre_y < height:
+                x, y = max(0, left), max(0, top)
+                cut.append(
+                    Face(x=x, y=y, width=min(width, right) - x, height=min(height, bottom) - y)
+                )
+        return cut
+
+    def _edge_detector(self) -> FaceDetector:
+        # Faces cut by the edge that matter are large: searching the extended picture for them
+        # only keeps the second pass cheap (a smaller working copy).
+        if self._edges is None:
+            with self._lock:
+                if self._edges is None:
+                    edges = FaceDetector(min_face_fraction=EDGE_FACE_FRACTION)
+                    edges._cascade = self._loaded()
+                    self._edges = edges
+        return self._edges
+
+    def whole_faces(self, image: npt.NDArray[np.uint8]) -> list[Face]:
+        """Faces that lie wholly inside the picture, largest first."""
         kept: list[Face] = []
         for support, face in self.scored(image):
             if (

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -64,18 +64,6 @@ class SystemResolver:
         for *_, sockaddr in infos:
             found[ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])] = None
         return list(found)
-
-
-class StaticResolver:
-    """A resolver from a fixed table, for tests; unknown names fail as DNS would."""
-
-    def __init__(self, table: Mapping[str, Sequence[str]]) -> None:
-        self.table = {h: [ipaddress.ip_address(a) for a in addrs] for h, addrs in table.items()}
-
-    async def resolve(self, host: str, port: int) -> list[IPAddress]:
-        if host not in self.table:
-            raise socket.gaierror(socket.EAI_NONAME, f"unknown host {host}")
-        return list(self.table[host])
 
 
 def _unmapped(address: IPAddress) -> IPAddress:
