@@ -41,7 +41,9 @@ from reelbox.moderation.moderator import Moderator
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
+from reelbox.store.keys import KeyStore
 from reelbox.store.moderation_log import ModerationLog
+from reelbox.store.quotas import Quotas, quota_defaults
 from reelbox.store.store import Store
 from reelbox.store.video_reads import VideoReader
 from reelbox.studio import mount as mount_studio
@@ -124,12 +126,18 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             store=store,
             blobs=blobs,
             catalog=catalog,
-            keys=KeyRing(settings.api_keys),
+            keys=KeyRing(
+                settings.api_keys,
+                store=KeyStore(engine),
+                ttl=settings.key_cache_seconds,
+                offload=not store.local,
+            ),
             limiter=RateLimiter(settings.requests_per_minute),
             wake_scheduler=scheduler.wake if scheduler is not None else (lambda: None),
             moderator=moderator,
             moderation_log=ModerationLog(engine),
             videos=VideoReader(engine),
+            quotas=Quotas(engine, defaults=quota_defaults(settings)),
         )
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:

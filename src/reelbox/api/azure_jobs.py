@@ -27,7 +27,7 @@ from reelbox.api.moderation import check_prompt, dialect_of
 from reelbox.blobs import keys
 from reelbox.blobs.keys import delete_job_media
 from reelbox.engines.catalog import ResolvedModel
-from reelbox.errors import InvalidRequest, NotFound, RateLimited
+from reelbox.errors import InvalidRequest, NotFound, QuotaExceeded, RateLimited
 from reelbox.jobs.ids import new_task_id
 from reelbox.jobs.models import Generation, Job
 from reelbox.jobs.spec import RENDITION_LOW, GenerationSpec, KeyframeRef, Mode
@@ -248,26 +248,30 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
             options={"renditions": [RENDITION_LOW]},
         )
         try:
-            return services.store.create_job(
-                video_jobs.with_policy(
-                    services,
-                    NewJob(
-                        id=job_id,
-                        project=project,
-                        dialect="azure",
-                        model=resolved.name,
-                        spec=spec,
-                        seconds=str(n_seconds),
-                        max_attempts=settings.max_attempts,
-                        extra={
-                            "n_seconds": n_seconds,
-                            "inpaint_items": media.echo,
-                            "expires_from": "creation",
-                        },
+            with services.quotas.hold(project, spec.seconds * spec.variants):
+                return services.store.create_job(
+                    video_jobs.with_policy(
+                        services,
+                        NewJob(
+                            id=job_id,
+                            project=project,
+                            dialect="azure",
+                            model=resolved.name,
+                            spec=spec,
+                            seconds=str(n_seconds),
+                            max_attempts=settings.max_attempts,
+                            extra={
+                                "n_seconds": n_seconds,
+                                "inpaint_items": media.echo,
+                                "expires_from": "creation",
+                            },
+                        ),
                     ),
-                ),
-                queue_cap=settings.max_queued_per_project,
-            )
+                    queue_cap=settings.max_queued_per_project,
+                )
+        except QuotaExceeded:
+            delete_job_media(services.blobs, job_id)
+            raise
         except QueueFull:
             delete_job_media(services.blobs, job_id)
             raise RateLimited(

@@ -16,7 +16,7 @@ from reelbox.api.deployments import resolve_deployment
 from reelbox.api.deps import Services
 from reelbox.blobs.keys import delete_job_media
 from reelbox.engines.catalog import ResolvedModel
-from reelbox.errors import NotFound, RateLimited
+from reelbox.errors import NotFound, QuotaExceeded, RateLimited
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import JobStatus
 from reelbox.store.rows import NewJob
@@ -118,9 +118,13 @@ async def submit(services: Services, draft: Draft) -> JSONResponse:
         for key, path in draft.files:
             services.blobs.put_file(key, path)
         try:
-            return services.store.create_job(
-                new, queue_cap=services.settings.max_queued_per_project
-            )
+            with services.quotas.hold(new.project, new.spec.seconds * new.spec.variants):
+                return services.store.create_job(
+                    new, queue_cap=services.settings.max_queued_per_project
+                )
+        except QuotaExceeded:
+            delete_job_media(services.blobs, new.id)
+            raise
         except QueueFull:
             delete_job_media(services.blobs, new.id)
             raise RateLimited(
