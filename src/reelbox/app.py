@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from reelbox import __version__
 from reelbox.api import (
+    admin,
     azure_jobs,
     errors,
     health,
@@ -169,6 +170,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(openai_webhooks.router, prefix="/v1")
     app.include_router(video_events.router, prefix="/v1")  # live events (an extension)
     app.include_router(health.router)
+    app.include_router(admin.router, prefix="/v1")  # keys, usage, costs, quotas (admin keys)
     app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
     mount_studio(app)  # the web studio at /
     app.add_middleware(RequestIdMiddleware)
