@@ -39,6 +39,7 @@ from reelbox.executors.local import LocalExecutor
 from reelbox.executors.runner import RunSettings
 from reelbox.executors.worker import WorkerConfig
 from reelbox.moderation.moderator import Moderator
+from reelbox.observability.metrics import Metrics, MetricsMiddleware
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
@@ -140,12 +141,24 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             videos=VideoReader(engine),
             quotas=Quotas(engine, defaults=quota_defaults(settings)),
         )
+        metrics.bind(engine=engine, moderation_log=services.moderation_log)
+        metrics_server = None
+        if settings.metrics_port is not None:
+            metrics_server = metrics.serve(host=settings.host, port=settings.metrics_port)
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:
             webhooks.start()  # the deliverer: a task on this event loop
         try:
-            yield {"services": services, "scheduler": scheduler, "webhooks": webhooks}
+            yield {
+                "services": services,
+                "scheduler": scheduler,
+                "webhooks": webhooks,
+                "metrics": metrics,
+            }
         finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
+            metrics.unbind()
             await webhooks.stop()
             await moderator.aclose()
             services.videos.close()
@@ -174,4 +187,6 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
     mount_studio(app)  # the web studio at /
     app.add_middleware(RequestIdMiddleware)
+    metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
