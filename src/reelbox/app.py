@@ -142,9 +142,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             quotas=Quotas(engine, defaults=quota_defaults(settings)),
         )
         metrics.bind(engine=engine, moderation_log=services.moderation_log)
-        metrics_server = None
         if settings.metrics_port is not None:
-            metrics_server = metrics.serve(host=settings.host, port=settings.metrics_port)
+            metrics.serve(host=settings.host, port=settings.metrics_port)
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:
             webhooks.start()  # the deliverer: a task on this event loop
@@ -156,9 +155,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                 "metrics": metrics,
             }
         finally:
-            if metrics_server is not None:
-                metrics_server.shutdown()
-            metrics.unbind()
+            metrics.close()
             await webhooks.stop()
             await moderator.aclose()
             services.videos.close()

@@ -145,6 +145,7 @@ class Metrics:
             "reelbox_event_streams_open", "Live event streams open now.", registry=self.registry
         )
         self._collector: StoreCollector | None = None
+        self._server: Any = None
 
     def bind(self, *, engine: Engine, moderation_log: ModerationLog) -> None:
         """Read the store at scrape time (called in the lifespan, once the engine exists)."""
@@ -161,12 +162,19 @@ class Metrics:
         """The Prometheus text format (blocking: it reads the database)."""
         return generate_latest(self.registry)
 
-    def serve(self, *, host: str, port: int) -> Any:
-        """Serve the registry on its own port (`metrics_port`); returns the server to stop."""
+    def serve(self, *, host: str, port: int) -> None:
+        """Serve the registry on its own port (`metrics_port`) until `close`."""
         from prometheus_client import start_http_server
 
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        return server
+        self._server, _thread = start_http_server(port, addr=host, registry=self.registry)
+
+    def close(self) -> None:
+        """Stop the metrics port, if served, and stop reading the store."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.unbind()
 
 
 def route_of(scope: Scope) -> str:
