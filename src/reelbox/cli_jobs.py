@@ -131,9 +131,9 @@ def list_jobs(
 
 
 def _one(engine: Any, job_id: str) -> Job:
-    from reelbox.store.store import Store
+    from reelbox.store.admin_queries import AdminQueries
 
-    job = Store(engine).get_job(job_id)
+    job = AdminQueries(engine).job(job_id)
     if job is None:
         typer.echo(f"reelbox: no job with id {job_id!r}", err=True)
         raise typer.Exit(1)
@@ -198,8 +198,7 @@ def cancel(
         if before is not None and before.status.terminal:
             delete_job_media(LocalBlobStore(settings.blob_dir), job.id)
             store.mark_assets_expired(job.id)
-        after = store.get_job(job.id)
-    assert after is not None
+        after = _one(engine, job.id)
     if as_json:
         _echo_json(job_json(after))
         return

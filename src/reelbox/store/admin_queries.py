@@ -82,6 +82,12 @@ class AdminQueries:
         with self.engine.connect() as conn:
             return [job_from_row(row) for row in conn.execute(query).mappings()]
 
+    def job(self, job_id: str) -> Job | None:
+        """One job of any project, deleted or not."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        return None if row is None else job_from_row(row)
+
     def deliveries(
         self, *, project: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[DeliveryRow]:
