@@ -65,6 +65,7 @@ def serve(
     import uvicorn
 
     from reelbox.app import create_app
+    from reelbox.observability.logs import configure as configure_logging
 
     settings = _settings(
         config,
@@ -86,12 +87,17 @@ def serve(
     )
     if settings.open_mode and not is_loopback(settings.host):
         console.print("[yellow]Warning: serving without API keys beyond loopback.[/yellow]")
+    configure_logging(
+        log_format=settings.log_format, level=log_level, log_prompts=settings.log_prompts
+    )
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=log_level,
         timeout_graceful_shutdown=10,
+        # JSON logs: configured above; uvicorn's own text config would replace them.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
     )
 
 

@@ -16,6 +16,7 @@ from reelbox.blobs.base import BlobStore
 from reelbox.engines.catalog import Catalog
 from reelbox.errors import Forbidden, Unauthenticated
 from reelbox.moderation.moderator import Moderator
+from reelbox.observability import logs as log_context
 from reelbox.settings import Settings
 from reelbox.store.keys import ApiKey, KeyStore, key_digest
 from reelbox.store.moderation_log import ModerationLog
@@ -183,7 +184,9 @@ def presented_key(request: Request) -> str | None:
 
 
 async def get_caller(request: Request) -> Caller:
-    return await services_of(request).keys.caller(presented_key(request))
+    caller = await services_of(request).keys.caller(presented_key(request))
+    log_context.project.set(caller.project)  # on this request's log lines
+    return caller
 
 
 async def get_project(request: Request) -> str:
