@@ -57,6 +57,13 @@ FORBIDDEN = {
         "fastapi",
     ),
     "blobs": ("reelbox.api", "reelbox.store", "reelbox.engines", "reelbox.jobs"),
+    "observability": (
+        "reelbox.api",
+        "reelbox.engines",
+        "reelbox.executors",
+        "reelbox.scheduler",
+        "fastapi",
+    ),
     "moderation": (
         "reelbox.api",
         "reelbox.store",
