@@ -146,6 +146,22 @@ class Metrics:
         )
         self._collector: StoreCollector | None = None
         self._server: Any = None
+        # Labelled children by label values: `labels()` takes a lock and builds a key per call.
+        self._counted: dict[tuple[str, str, str], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
+
+    def record(self, method: str, route: str, status: int, seconds: float | None) -> None:
+        """One finished request (`seconds` None: a stream, not timed)."""
+        key = (method, route, str(status))
+        counter = self._counted.get(key)
+        if counter is None:
+            counter = self._counted[key] = self.requests.labels(*key)
+        counter.inc()
+        if seconds is not None:
+            timed = self._timed.get(key[:2])
+            if timed is None:
+                timed = self._timed[key[:2]] = self.latency.labels(method, route)
+            timed.observe(seconds)
 
     def bind(self, *, engine: Engine, moderation_log: ModerationLog) -> None:
         """Read the store at scrape time (called in the lifespan, once the engine exists)."""
@@ -220,8 +236,9 @@ class MetricsMiddleware:
         finally:
             if streaming:
                 self.metrics.streams.dec()
-            method = scope.get("method", "GET")
-            route = route_of(scope)
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            if not streaming:
-                self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            self.metrics.record(
+                scope.get("method", "GET"),
+                route_of(scope),
+                status,
+                None if streaming else time.perf_counter() - started,
+            )
