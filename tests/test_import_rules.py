@@ -66,6 +66,13 @@ FORBIDDEN = {
         "starlette",
         "sqlalchemy.orm",
     ),
+    "observability": (
+        "reelbox.api",
+        "reelbox.engines",
+        "reelbox.executors",
+        "reelbox.scheduler",
+        "fastapi",
+    ),
     "moderation": (
         "reelbox.api",
         "reelbox.store",

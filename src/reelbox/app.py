@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from reelbox import __version__
 from reelbox.api import (
+    admin,
     azure_jobs,
     errors,
     health,
@@ -40,10 +41,13 @@ from reelbox.executors.placement import plan_workers
 from reelbox.executors.runner import RunSettings
 from reelbox.executors.worker import WorkerConfig
 from reelbox.moderation.moderator import Moderator
+from reelbox.observability.metrics import Metrics, MetricsMiddleware
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
+from reelbox.store.keys import KeyStore
 from reelbox.store.moderation_log import ModerationLog
+from reelbox.store.quotas import Quotas, quota_defaults
 from reelbox.store.store import Store
 from reelbox.store.video_reads import VideoReader
 from reelbox.studio import mount as mount_studio
@@ -135,20 +139,35 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             store=store,
             blobs=blobs,
             catalog=catalog,
-            keys=KeyRing(settings.api_keys),
+            keys=KeyRing(
+                settings.api_keys,
+                store=KeyStore(engine),
+                ttl=settings.key_cache_seconds,
+                offload=not store.local,
+            ),
             limiter=RateLimiter(settings.requests_per_minute),
             wake_scheduler=scheduler.wake if scheduler is not None else (lambda: None),
             moderator=moderator,
             moderation_log=ModerationLog(engine),
             videos=VideoReader(engine),
             placement=executor.placement_of if executor is not None else dict,
+            quotas=Quotas(engine, defaults=quota_defaults(settings)),
         )
+        metrics.bind(engine=engine, moderation_log=services.moderation_log)
+        if settings.metrics_port is not None:
+            metrics.serve(host=settings.host, port=settings.metrics_port)
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:
             webhooks.start()  # the deliverer: a task on this event loop
         try:
-            yield {"services": services, "scheduler": scheduler, "webhooks": webhooks}
+            yield {
+                "services": services,
+                "scheduler": scheduler,
+                "webhooks": webhooks,
+                "metrics": metrics,
+            }
         finally:
+            metrics.close()
             await webhooks.stop()
             await moderator.aclose()
             services.videos.close()
@@ -173,7 +192,10 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(openai_webhooks.router, prefix="/v1")
     app.include_router(video_events.router, prefix="/v1")  # live events (an extension)
     app.include_router(health.router)
+    app.include_router(admin.router, prefix="/v1")  # keys, usage, costs, quotas (admin keys)
     app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
     mount_studio(app)  # the web studio at /
     app.add_middleware(RequestIdMiddleware)
+    metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -15,7 +15,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from reelbox import cli_admin
 from reelbox.settings import Settings, is_loopback, load_settings
+from reelbox.startup import preflight, settings_problem
 
 if TYPE_CHECKING:
     from reelbox.store.moderation_log import ModerationLog
@@ -39,7 +41,7 @@ def _settings(config: Path | None, **overrides: object) -> Settings:
     try:
         return load_settings(config, **overrides)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        console.print(f"[red]Invalid settings:[/red] {exc}")
+        typer.echo(f"reelbox: invalid settings: {settings_problem(exc)}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -63,6 +65,7 @@ def serve(
     import uvicorn
 
     from reelbox.app import create_app
+    from reelbox.observability.logs import configure as configure_logging
 
     settings = _settings(
         config,
@@ -73,6 +76,10 @@ def serve(
         workers=workers,
         insecure=insecure,
     )
+    problem = preflight(settings)
+    if problem is not None:
+        typer.echo(f"reelbox: cannot start: {problem}", err=True)
+        raise typer.Exit(2)
     mode = "open local mode (no API keys)" if settings.open_mode else "API keys required"
     console.print(
         f"Reelbox on http://{settings.host}:{settings.port}  data: {settings.data_dir.resolve()}"
@@ -80,12 +87,17 @@ def serve(
     )
     if settings.open_mode and not is_loopback(settings.host):
         console.print("[yellow]Warning: serving without API keys beyond loopback.[/yellow]")
+    configure_logging(
+        log_format=settings.log_format, level=log_level, log_prompts=settings.log_prompts
+    )
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=log_level,
         timeout_graceful_shutdown=10,
+        # JSON logs: configured above; uvicorn's own text config would replace them.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
     )
 
 
@@ -196,27 +208,40 @@ def _print_plan_notes(plan: dict[str, Any] | None) -> None:
 
 @app.command("models")
 def list_models(config: ConfigOption = None) -> None:
-    """List the configured profiles and aliases."""
+    """List the configured profiles and aliases, with the sizes and seconds the API accepts."""
     from reelbox.app import build_catalog
+    from reelbox.cli_tables import print_rows
+    from reelbox.engines.catalog import SORA_PRO_SIZES, SORA_SECONDS, SORA_SIZES
 
     settings = _settings(config)
     catalog = build_catalog(settings)
-    table = Table("model", "profile", "engine", "modes", "sizes", "seconds")
+    rows = []
     for name in catalog.names():
         resolved = catalog.resolve(name)
         assert resolved is not None
         caps = resolved.capabilities.to_json()
-        table.add_row(
-            name,
-            resolved.profile,
-            catalog.profiles[resolved.profile].engine,
-            ", ".join(caps["modes"]),
-            "any" if caps["sizes"] is None else ", ".join(caps["sizes"]),
+        sizes = "any" if caps["sizes"] is None else ", ".join(caps["sizes"])
+        seconds = (
             f"{caps['min_seconds']}-{caps['max_seconds']}"
             if caps["seconds"] is None
-            else ", ".join(map(str, caps["seconds"])),
+            else ", ".join(map(str, caps["seconds"]))
         )
-    console.print(table)
+        if resolved.sora:  # what the API enforces for Sora names (validation.py)
+            sizes = ", ".join(
+                f"{w}x{h}" for w, h in (SORA_PRO_SIZES if resolved.pro else SORA_SIZES)
+            )
+            seconds = ", ".join(SORA_SECONDS)
+        rows.append(
+            (
+                name,
+                resolved.profile,
+                catalog.profiles[resolved.profile].engine,
+                ", ".join(caps["modes"]),
+                sizes,
+                seconds,
+            )
+        )
+    print_rows(console, ("model", "profile", "engine", "modes", "sizes", "seconds"), rows)
     _print_placement(settings)
 
 
@@ -283,6 +308,7 @@ def show_plan(
 
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+cli_admin.register(app, keys_app=keys_app)  # keys create|list|revoke, quotas, usage, jobs, ...
 
 
 @keys_app.command("hash")
@@ -366,10 +392,11 @@ def moderation_log(
         for event in events:
             typer.echo(json.dumps(event.to_json()))
         return
+    from reelbox.cli_tables import print_rows
+
     columns = ("time (UTC)", "project", "checkpoint", "subject", "outcome", "categories")
-    table = Table(*columns, "policy", "job", "input sha256")
-    for e in events:
-        table.add_row(
+    rows = [
+        (
             time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e.created_at)),
             e.project,
             e.checkpoint,
@@ -380,7 +407,9 @@ def moderation_log(
             e.job_id or "-",
             e.input_sha256[:16],
         )
-    console.print(table)
+        for e in events
+    ]
+    print_rows(console, (*columns, "policy", "job", "input sha256"), rows)
     console.print(f"{len(events)} event(s)")
 
 
@@ -432,9 +461,7 @@ def moderation_check(
     chosen = moderator.policy(name)
     verdicts = []
     if text is not None:
-        verdicts.append(
-            moderator.check_texts([text], policy=chosen, checkpoint=Checkpoint.REQUEST)
-        )
+        verdicts.append(moderator.check_texts([text], policy=chosen, checkpoint=Checkpoint.REQUEST))
     for path in image or []:
         with Image.open(path) as picture:
             pixels = np.asarray(picture.convert("RGB"))

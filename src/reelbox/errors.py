@@ -8,8 +8,10 @@ ReelboxError
 ├── NotFound              no such resource for this caller (never "forbidden")
 ├── PayloadTooLarge       an upload over the configured cap
 ├── RateLimited           a queue cap or request rate exceeded (retry_after seconds)
+│   └── QuotaExceeded     a project's video-seconds or concurrent-jobs quota (resets_at)
 ├── Unavailable           a dependency cannot answer now (retry_after seconds)
-└── Unauthenticated       missing or unknown API key
+├── Unauthenticated       missing or unknown API key
+└── Forbidden             a valid key without the scope (admin operations)
 ```
 Only the HTTP layer (`reelbox.api.errors`) knows which status code and envelope each becomes.
 """
@@ -80,3 +82,17 @@ class Unavailable(ReelboxError):
 class Unauthenticated(ReelboxError):
     def __init__(self, message: str) -> None:
         super().__init__(message, code="invalid_api_key")
+
+
+class QuotaExceeded(RateLimited):
+    """A project's quota is used up until `resets_at` (a Unix time; None: when a job ends)."""
+
+    def __init__(self, message: str, *, retry_after: float, resets_at: float | None) -> None:
+        super().__init__(message, retry_after=retry_after, type="insufficient_quota")
+        self.code = "quota_exceeded"
+        self.resets_at = resets_at
+
+
+class Forbidden(ReelboxError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="insufficient_permissions", type="permission_error")

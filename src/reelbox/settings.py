@@ -237,6 +237,20 @@ class Settings(BaseSettings):
 
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
 
+    # Operations (docs/operations.md): quotas of every project (a project's own row in the
+    # database overrides them), how long key lookups are cached, metrics and logs.
+    quota_seconds_per_day: float | None = Field(None, ge=0, description="Video seconds a day.")
+    quota_seconds_per_month: float | None = Field(None, ge=0, description="Video seconds a month.")
+    quota_concurrent_jobs: int | None = Field(None, ge=1, description="Unfinished jobs at once.")
+    key_cache_seconds: float = Field(
+        2.0, ge=0, le=60, description="Database key lookups are cached this long."
+    )
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="Serve /metrics on this port only (no key needed)."
+    )
+    log_format: Literal["text", "json"] = "text"
+    log_prompts: bool = Field(False, description="Write prompts into the logs.")
+
     default_model: str = "sora-2"
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
     aliases: dict[str, str] = Field(default_factory=_default_aliases)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from reelbox.app import create_app
 from reelbox.moderation.verdict import BLOCKED_MESSAGE
@@ -160,13 +161,19 @@ def test_counters_come_from_the_audit_log(api: TestClient) -> None:
     _create(api, REAL_PERSON)
     _create(api, REAL_PERSON)
     _create(api, "Mickey Mouse waving")
-    text = api.get("/metrics").text
+    assert api.get("/metrics").status_code == 401  # protected like the API
+    text = api.get("/metrics", headers=A).text
     assert "# TYPE reelbox_moderation_events_total counter" in text
-    assert (
-        'reelbox_moderation_events_total{checkpoint="request",policy="sora",outcome="blocked",'
-        'category="real-person/name"} 2'
-    ) in text
-    assert 'category="copyright/character"} 1' in text
+    counts = {
+        (s.labels["checkpoint"], s.labels["policy"], s.labels["outcome"], s.labels["category"]): (
+            s.value
+        )
+        for family in text_string_to_metric_families(text)
+        if family.name == "reelbox_moderation_events"
+        for s in family.samples
+    }
+    assert counts[("request", "sora", "blocked", "real-person/name")] == 2
+    assert counts[("request", "sora", "blocked", "copyright/character")] == 1
 
 
 # -- the external classifier -----------------------------------------------------------------
@@ -226,9 +233,7 @@ def test_a_slow_classifier_fails_closed_with_503(
     make_client: Callable[..., TestClient], stub: ModerationStub, tmp_path: Path
 ) -> None:
     stub.delay = 5
-    api = make_client(
-        classifier={"url": stub.url, "timeout_seconds": 0.3, "on_error": "block"}
-    )
+    api = make_client(classifier={"url": stub.url, "timeout_seconds": 0.3, "on_error": "block"})
     answer = _create(api, "a cheese sandwich")
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelbox.errors import (
     ContentBlocked,
+    Forbidden,
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 STATUS: dict[type[ReelboxError], int] = {
     InvalidRequest: 400,
     Unauthenticated: 401,
+    Forbidden: 403,
     NotFound: 404,
     PayloadTooLarge: 413,
     RateLimited: 429,
@@ -87,6 +89,7 @@ def azure_error_body(
 _AZURE_CODES = {
     400: "BadRequest",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "NotFound",
     413: "RequestEntityTooLarge",
     429: "TooManyRequests",

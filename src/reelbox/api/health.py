@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from reelbox.api.deps import ServicesDep
+from reelbox.api.metrics import serve_metrics
 
 router = APIRouter()
 
@@ -33,28 +34,7 @@ async def readyz(services: ServicesDep) -> Response:
     return JSONResponse({"status": "ready"})
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
 @router.get("/metrics")
-async def metrics(services: ServicesDep) -> Response:
-    """Counters in the Prometheus text format, read from the database so that every process
-    (API and workers) is counted."""
-    counts = await run_in_threadpool(services.moderation_log.counts)
-    lines = [
-        "# HELP reelbox_moderation_events_total Moderation blocks and unchecked passes.",
-        "# TYPE reelbox_moderation_events_total counter",
-    ]
-    for c in counts:
-        labels = ",".join(
-            f'{name}="{_label(value)}"'
-            for name, value in (
-                ("checkpoint", c.checkpoint),
-                ("policy", c.policy),
-                ("outcome", c.outcome),
-                ("category", c.category),
-            )
-        )
-        lines.append(f"reelbox_moderation_events_total{{{labels}}} {c.count}")
-    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+async def metrics(request: Request, services: ServicesDep) -> Response:
+    """Prometheus metrics (api/metrics.py), protected like the API."""
+    return await serve_metrics(request, services)

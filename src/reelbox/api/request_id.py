@@ -6,6 +6,8 @@ import secrets
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reelbox.observability import logs as log_context
+
 
 class RequestIdMiddleware:
     """A plain ASGI middleware: cheaper than `BaseHTTPMiddleware` on the polling hot path."""
@@ -18,6 +20,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = f"req_{secrets.token_hex(16)}".encode()
+        log_context.request_id.set(request_id.decode())  # on this request's log lines
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -24,6 +24,7 @@ from reelbox.jobs.spec import CharacterRef
 from reelbox.jobs.status import JobStatus
 from reelbox.service.gate import Gate
 from reelbox.settings import Settings
+from reelbox.store.quotas import Quotas
 from reelbox.store.rows import NewJob
 from reelbox.store.store import QueueFull, Store
 
@@ -69,6 +70,7 @@ class VideoService:
     blobs: BlobStore
     gate: Gate
     wake_scheduler: Callable[[], None]
+    quotas: Quotas  # video-seconds and concurrent jobs per project (store/quotas.py)
 
     async def run(self, call: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """A blocking call (store, blobs, media) in a worker thread."""
@@ -125,7 +127,10 @@ class VideoService:
                     self.blobs.put_bytes(key, data)
                 for key, path in work.files:
                     self.blobs.put_file(key, path)
-                return self.store.create_job(new, queue_cap=self.settings.max_queued_per_project)
+                with self.quotas.hold(new.project, new.spec.seconds * new.spec.variants):
+                    return self.store.create_job(
+                        new, queue_cap=self.settings.max_queued_per_project
+                    )
             except QueueFull:
                 delete_job_media(self.blobs, new.id)
                 raise RateLimited(

@@ -194,3 +194,33 @@ moderation_events = Table(
     Index("ix_moderation_events_created", "created_at"),
     Index("ix_moderation_events_project_created", "project", "created_at"),
 )
+
+# -- API keys and quotas (migration 0004_keys) -------------------------------------------------
+
+# Keys created at run time (`reelbox keys create`, the admin API): only the SHA-256 digest of
+# the key is stored; `prefix` is its first characters, to recognise it in a listing.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("project", String(128), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("admin", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Column("revoked_at", Float, nullable=True),
+    Index("ix_api_keys_project", "project", "created_at"),
+)
+
+# Per-project quotas that override the settings' defaults; NULL keeps the default.
+project_quotas = Table(
+    "project_quotas",
+    metadata,
+    Column("project", String(128), primary_key=True),
+    Column("seconds_per_day", Float, nullable=True),
+    Column("seconds_per_month", Float, nullable=True),
+    Column("concurrent_jobs", Integer, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)

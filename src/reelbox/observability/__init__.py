@@ -1,0 +1,1 @@
+"""Metrics, logs and traces of a running Reelbox (docs/operations.md)."""

@@ -1,0 +1,103 @@
+"""Structured logs: a live `reelbox serve` with `log_format = "json"` writes one JSON object per
+line, access lines included, with the request id and project; no key and no prompt in them."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from reelbox.observability import logs
+from support.server import free_port, server_config, wait_for
+
+
+def test_records_carry_their_context_and_no_prompt() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("reelbox.test_logs")
+    logger.addHandler(handler)
+    token = logs.job_id.set("video_1")
+    try:
+        logger.warning("rendering %s", "slowly", extra={"prompt": "a secret plan", "step": 3})
+    finally:
+        logs.job_id.reset(token)
+        logger.removeHandler(handler)
+    line = json.loads(stream.getvalue())
+    assert line["message"] == "rendering slowly" and line["level"] == "warning"
+    assert line["job_id"] == "video_1" and line["request_id"] is None and line["step"] == 3
+    assert "prompt" not in line and "a secret plan" not in stream.getvalue()
+    handler.setFormatter(logs.JsonFormatter(log_prompts=True))
+    assert (
+        json.loads(handler.format(logging.makeLogRecord({"msg": "m", "prompt": "p"})))["prompt"]
+        == "p"
+    )
+
+
+def test_a_live_server_logs_json_lines(tmp_path: Path) -> None:
+    config = tmp_path / "reelbox.toml"
+    config.write_text(server_config(log_format="json"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REELBOX_")}
+    env["REELBOX_API_KEYS"] = "secret-key-123=acme"
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reelbox",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--config",
+                str(config),
+                "--log-level",
+                "info",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env=env,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def ready() -> bool:
+            try:
+                return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(ready, timeout=60)
+        answer = httpx.post(
+            f"{url}/v1/videos",
+            headers={"authorization": "Bearer secret-key-123"},
+            json={"prompt": "a private prompt about kites", "model": "sora-2"},
+            timeout=30,
+        )
+        assert answer.status_code == 200
+        request_id = answer.headers["x-request-id"]
+
+        def access_line() -> dict[str, object] | None:
+            for raw in log_path.read_text().splitlines():
+                line = json.loads(raw)  # every line is JSON
+                if line["logger"] == "uvicorn.access" and line["request_id"] == request_id:
+                    return line
+            return None
+
+        line = wait_for(access_line, timeout=10)
+        assert line["project"] == "acme" and "POST /v1/videos" in str(line["message"])
+        text = log_path.read_text()
+        assert "secret-key-123" not in text and "private prompt" not in text
+    finally:
+        server.terminate()
+        server.wait(30)
