@@ -73,6 +73,13 @@ def serve(
         workers=workers,
         insecure=insecure,
     )
+    from reelbox.store.data_lock import DataDirInUse, DataLock
+
+    try:  # held for the life of the process; the app's lifespan shares it
+        DataLock.acquire(settings.resolved_database_url, data_dir=settings.data_dir)
+    except DataDirInUse as exc:
+        typer.echo(f"reelbox serve: {exc}", err=True)  # one line, never wrapped
+        raise typer.Exit(1) from None
     mode = "open local mode (no API keys)" if settings.open_mode else "API keys required"
     console.print(
         f"Reelbox on http://{settings.host}:{settings.port}  data: {settings.data_dir.resolve()}"

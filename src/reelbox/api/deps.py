@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import SecretStr
 
 from reelbox.api.limits import RateLimiter
 from reelbox.blobs.base import BlobStore
@@ -34,9 +35,10 @@ class KeyRing:
     written into a settings file.
     """
 
-    def __init__(self, keys: Mapping[str, str]) -> None:
+    def __init__(self, keys: Mapping[SecretStr, str] | Mapping[str, str]) -> None:
         self._projects: dict[str, str] = {}
-        for key, project in keys.items():
+        for secret, project in keys.items():
+            key = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
             digest = key.removeprefix("sha256:") if key.startswith("sha256:") else hash_key(key)
             self._projects[digest.lower()] = project
 

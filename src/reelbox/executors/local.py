@@ -7,6 +7,10 @@ replaced; a job that runs past the time limit has its worker killed and fails wi
 A worker takes jobs only once it has said it is ready (its engines loaded their weights), so
 the time a worker spends warming up (at start, or after it was replaced) is never counted
 against a job: jobs wait in the queue meanwhile, and a job's clock starts when it is sent.
+
+A worker that could not record how a run ended because storage failed (`storage_fault`) leaves
+the job to the parent, which requeues it without spending an attempt as soon as the database
+takes writes again; until then the job counts as running here, so lease recovery leaves it be.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
+from reelbox.errors import storage_fault
+from reelbox.executors.runner import RunOutcome
 from reelbox.executors.worker import WorkerConfig, worker_main
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
@@ -53,6 +59,7 @@ class LocalExecutor:
         self._size = slots
         self._slots: list[_Slot] = []
         self._context = multiprocessing.get_context("spawn")
+        self._unsettled: dict[str, Job] = {}  # storage faults still to be requeued
 
     def _spawn(self) -> _Slot:
         parent, child = self._context.Pipe()
@@ -74,7 +81,7 @@ class LocalExecutor:
         return sum(1 for s in self._slots if s.idle)
 
     def running(self) -> set[str]:
-        return {s.job.id for s in self._slots if s.job is not None}
+        return {s.job.id for s in self._slots if s.job is not None} | set(self._unsettled)
 
     def submit(self, job: Job) -> None:
         slot = next(s for s in self._slots if s.idle)
@@ -83,6 +90,7 @@ class LocalExecutor:
         slot.conn.send(("run", job.id, job.attempt))
 
     def poll(self) -> None:
+        self._settle_storage_faults()
         for i, slot in enumerate(self._slots):
             try:
                 while slot.conn.poll():
@@ -116,7 +124,21 @@ class LocalExecutor:
             slot.ready = True
             log.info("worker %s ready in %.1f s", slot.process.pid, time.monotonic() - slot.spawned)
         elif message[0] == "done" and slot.job is not None and message[1] == slot.job.id:
+            if len(message) > 2 and message[2] == RunOutcome.STORAGE_FAULT.value:
+                self._unsettled[slot.job.id] = slot.job
             slot.job = None
+
+    def _settle_storage_faults(self) -> None:
+        for job_id, job in list(self._unsettled.items()):
+            try:
+                self.store.requeue_unspent(
+                    job_id, attempt=job.attempt, reason="storage_unavailable"
+                )
+            except Exception as exc:
+                if storage_fault(exc) is None:
+                    raise
+                return  # still failing: try again at the next poll
+            del self._unsettled[job_id]
 
     def _warn_if_slow(self, slot: _Slot) -> None:
         """A worker still warming after a job's time limit is worth a line in the log."""

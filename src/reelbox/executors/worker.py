@@ -6,7 +6,9 @@ time. It dies with its parent, so a killed server never leaves orphans writing t
 next server start re-queues.
 
 Messages: the parent sends `("run", job_id, attempt)` and `("stop",)`; the worker sends
-`("ready",)` once its engines are warm, then `("done", job_id)` after each job. Engines with a
+`("ready",)` once its engines are warm, then `("done", job_id, outcome)` after each job
+(`outcome` a `runner.RunOutcome` value: `storage_fault` asks the parent to requeue the job
+without spending an attempt once the database takes writes again). Engines with a
 `warm_up()` load their weights before `ready` unless their `warm_at_start` is false (a profile's
 `warm = false`), in which case the first job of that profile loads them.
 """
@@ -27,7 +29,7 @@ from typing import Any
 from reelbox.blobs.local import LocalBlobStore
 from reelbox.engines.base import Engine
 from reelbox.engines.registry import build_engine
-from reelbox.executors.runner import RunSettings, run_job
+from reelbox.executors.runner import RunOutcome, RunSettings, run_job, scrub
 from reelbox.jobs.status import FailureCode, JobStatus
 from reelbox.moderation.moderator import Moderator
 from reelbox.settings import ModerationSettings
@@ -92,7 +94,9 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
     if config.memory_mb:
         _limit_memory(config.memory_mb)
-    store = Store(connect(config.database_url, pool_size=2))
+    store = Store(
+        connect(config.database_url, pool_size=2), retention_seconds=config.run.retention_seconds
+    )
     blobs = LocalBlobStore(config.blob_dir)
     moderator = Moderator(config.moderation) if config.moderation is not None else None
     engines = _warm_engines(config.profiles)
@@ -106,6 +110,7 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
         if message[0] == "stop":
             return
         _, job_id, attempt = message
+        outcome = RunOutcome.SETTLED
         job = store.get_job(job_id)
         if job is not None and job.attempt == attempt and job.status is JobStatus.IN_PROGRESS:
             try:
@@ -119,10 +124,10 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
                     job.id,
                     attempt=attempt,
                     code=FailureCode.ENGINE_ERROR.value,
-                    message=f"The engine for {job.profile!r} could not start: {exc}",
+                    message=scrub(f"The engine for {job.profile!r} could not start: {exc}"),
                 )
             else:
-                run_job(
+                outcome = run_job(
                     job,
                     store=store,
                     blobs=blobs,
@@ -130,4 +135,4 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
                     settings=config.run,
                     moderator=moderator,
                 )
-        conn.send(("done", job_id))
+        conn.send(("done", job_id, outcome.value))

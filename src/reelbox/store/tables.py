@@ -194,3 +194,14 @@ moderation_events = Table(
     Index("ix_moderation_events_created", "created_at"),
     Index("ix_moderation_events_project_created", "project", "created_at"),
 )
+
+# One row per accepted create, per project, for the request-rate limit shared by every server
+# on a PostgreSQL database (store/rate_limits.py); rows older than the window are deleted.
+rate_limit_hits = Table(
+    "rate_limit_hits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(128), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_rate_limit_hits_project_at", "project", "at"),
+)
