@@ -8,15 +8,16 @@ import sys
 from pathlib import Path
 
 import httpx
+
 from reelbox.store.data_lock import DataLock
 from support.server import TEST_CONFIG, LiveServer
 
 
 def _serve(data_dir: Path, config: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REELBOX_")}
+    command = [sys.executable, "-m", "reelbox", "serve", "--port", "0"]
     return subprocess.run(
-        [sys.executable, "-m", "reelbox", "serve", "--port", "0", "--data-dir", str(data_dir)]
-        + ["--config", str(config), *extra],
+        [*command, "--data-dir", str(data_dir), "--config", str(config), *extra],
         capture_output=True,
         text=True,
         timeout=60,
