@@ -15,7 +15,7 @@ from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus
 from reelbox.store.database import connect, migrate
 from reelbox.store.rows import NewJob
-from reelbox.store.store import LeaseState, QueueFull, Store
+from reelbox.store.store import MAX_UNSPENT_REQUEUES, LeaseState, QueueFull, Store
 from reelbox.store.tables import job_events, jobs, metadata
 from support.store import new_generation
 
@@ -399,3 +399,19 @@ def test_two_servers_claiming_never_pass_the_running_limit(postgres_url: str) ->
     finally:
         for e in engines:
             e.dispose()
+
+
+def test_unspent_requeues_are_bounded(store: Store) -> None:
+    """A fault of one job alone (an unreadable input, say) must not loop for free forever."""
+    store.create_job(_new("video_1", max_attempts=1), queue_cap=10)
+    for attempt in range(1, MAX_UNSPENT_REQUEUES + 1):
+        job = _claim(store)
+        assert job is not None and job.attempt == attempt  # type: ignore[attr-defined]
+        assert store.requeue_unspent("video_1", attempt=attempt, reason="storage_unavailable")
+    last = _claim(store)
+    assert last is not None
+    assert not store.requeue_unspent("video_1", attempt=MAX_UNSPENT_REQUEUES + 1, reason="x")
+    # The caller then spends the attempt: the one real attempt is used up.
+    assert store.requeue_or_fail("video_1", attempt=MAX_UNSPENT_REQUEUES + 1, reason="x") is (
+        JobStatus.FAILED
+    )

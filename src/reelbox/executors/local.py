@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from reelbox.errors import storage_fault
-from reelbox.executors.runner import RunOutcome
+from reelbox.executors.runner import STORAGE_REASON, RunOutcome
 from reelbox.executors.worker import WorkerConfig, worker_main
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
@@ -131,9 +131,10 @@ class LocalExecutor:
     def _settle_storage_faults(self) -> None:
         for job_id, job in list(self._unsettled.items()):
             try:
-                self.store.requeue_unspent(
-                    job_id, attempt=job.attempt, reason="storage_unavailable"
-                )
+                if not self.store.requeue_unspent(
+                    job_id, attempt=job.attempt, reason=STORAGE_REASON
+                ):
+                    self.store.requeue_or_fail(job_id, attempt=job.attempt, reason=STORAGE_REASON)
             except Exception as exc:
                 if storage_fault(exc) is None:
                     raise

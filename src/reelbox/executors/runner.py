@@ -50,6 +50,9 @@ class RunSettings:
     heartbeat_seconds: float = 0.5
 
 
+STORAGE_REASON = "storage_unavailable"
+
+
 class RunOutcome(enum.Enum):
     """How a run ended, for the worker's report to its executor."""
 
@@ -213,13 +216,16 @@ def _requeue_unspent(job: Job, store: Store, blobs: BlobStore) -> RunOutcome:
     # Whatever this attempt stored is worthless, and deleting it frees space.
     blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
     try:
-        requeued = store.requeue_unspent(job.id, attempt=job.attempt, reason="storage_unavailable")
+        if store.requeue_unspent(job.id, attempt=job.attempt, reason=STORAGE_REASON):
+            return RunOutcome.REQUEUED
+        # Not ours any more, or put back too often: spend an attempt (a no-op if not ours).
+        store.requeue_or_fail(job.id, attempt=job.attempt, reason=STORAGE_REASON)
     except Exception as exc:
         if storage_fault(exc) is None:
             raise
         log.warning("job %s: requeue could not be written: %s", job.id, exc)
         return RunOutcome.STORAGE_FAULT
-    return RunOutcome.REQUEUED if requeued else RunOutcome.SETTLED
+    return RunOutcome.SETTLED
 
 
 # Whatever looks like a file path or a blob key is replaced in messages shown to clients.

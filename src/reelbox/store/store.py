@@ -32,6 +32,7 @@ from reelbox.store.rows import (
 from reelbox.store.tables import characters, generations, job_events, jobs
 
 DEFAULT_RETENTION_SECONDS = 86400.0
+MAX_UNSPENT_REQUEUES = 20  # storage-fault requeues of one job before they spend attempts
 CLAIM_CANDIDATES = 8  # projects tried per claim when some turn out full (PostgreSQL)
 
 
@@ -521,9 +522,18 @@ class Store(JobQueries):
 
     def requeue_unspent(self, job_id: str, *, attempt: int, reason: str) -> bool:
         """Put back a run that could not write its results (storage full or read-only) without
-        spending one of the job's attempts: the fault is the server's, not the job's."""
+        spending one of the job's attempts: the fault is the server's, not the job's.
+
+        False when the run is no longer this attempt's, or when the job was already put back
+        this way `MAX_UNSPENT_REQUEUES` times (a fault of this job alone, say an unreadable
+        input, must not loop forever): the caller then spends an attempt (`requeue_or_fail`).
+        """
         now = self.now()
         with self._writer.begin() as conn:
+            extra = conn.execute(select(jobs.c.extra).where(jobs.c.id == job_id)).scalar()
+            count = int((extra or {}).get("storage_requeues", 0))
+            if count >= MAX_UNSPENT_REQUEUES:
+                return False
             return self._transition(
                 conn,
                 job_id,
@@ -533,6 +543,7 @@ class Store(JobQueries):
                     "lease_owner": None,
                     "lease_expires_at": None,
                     "max_attempts": jobs.c.max_attempts + 1,
+                    "extra": {**(extra or {}), "storage_requeues": count + 1},
                 },
                 attempt=attempt,
                 expected=[JobStatus.IN_PROGRESS],
