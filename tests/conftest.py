@@ -91,3 +91,12 @@ def store(database_url: str, clock: Clock) -> Iterator[Store]:
     migrate(engine)
     yield Store(engine, clock=clock)
     engine.dispose()
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A real 4 MiB filesystem (tmpfs) for disk-full tests; see support/disk.py."""
+    from support.disk import mounted_tmpfs
+
+    with mounted_tmpfs(tmp_path / "disk", size="4m") as path:
+        yield path

@@ -20,7 +20,8 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REELBOX_API_KEYS", "k1=alpha, k2=beta")
     monkeypatch.setenv("REELBOX_WORKERS", "3")
     settings = Settings()
-    assert settings.api_keys == {"k1": "alpha", "k2": "beta"} and settings.workers == 3
+    keys = {k.get_secret_value(): p for k, p in settings.api_keys.items()}
+    assert keys == {"k1": "alpha", "k2": "beta"} and settings.workers == 3
 
 
 def test_flags_beat_environment_beat_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,3 +84,18 @@ def test_models_tables_are_profiles(tmp_path: Path) -> None:
     config.write_text('[models.a]\nengine = "fake"\n[profiles.a]\nengine = "fake"\n')
     with pytest.raises(ValueError, match="both"):
         load_settings(config)
+
+
+def test_secrets_never_show_in_reprs_or_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REELBOX_API_KEYS", "sk-very-secret=alpha")
+    monkeypatch.setenv("REELBOX_SECRET_KEY", "c2VjcmV0LWtleS1zZWNyZXQta2V5LXNlY3JldC1rZXk=")
+    settings = Settings(moderation={"classifier": {"url": "http://x/v1", "api_key": "sk-cls"}})
+    shown = repr(settings) + str(settings.model_dump()) + settings.model_dump_json()
+    for secret in ("sk-very-secret", "c2VjcmV0", "sk-cls"):
+        assert secret not in shown
+    assert settings.secret_key is not None and settings.secret_key.get_secret_value().startswith(
+        "c2V"
+    )
+    classifier = settings.moderation.classifier
+    assert classifier is not None and classifier.api_key is not None
+    assert classifier.api_key.get_secret_value() == "sk-cls"

@@ -44,6 +44,7 @@ from reelbox.moderation.moderator import Moderator
 from reelbox.observability.metrics import Metrics, MetricsMiddleware
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
+from reelbox.store.data_lock import DataLock
 from reelbox.store.database import connect, migrate
 from reelbox.store.keys import KeyStore
 from reelbox.store.moderation_log import ModerationLog
@@ -80,11 +81,17 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         database_url = settings.resolved_database_url
+        # One server per SQLite file (store/data_lock.py); `reelbox serve` took it already.
+        data_lock = DataLock.acquire(database_url, data_dir=settings.data_dir) if run_jobs else None
         engine = connect(database_url)
         migrate(engine)
-        store = Store(engine)
-        blobs = LocalBlobStore(settings.blob_dir)
-        blobs.clean_staging(older_than=3600)
+        store = Store(
+            engine,
+            retention_seconds=settings.retention_seconds,
+            min_free_bytes=settings.min_free_bytes,
+        )
+        blobs = LocalBlobStore(settings.blob_dir, min_free_bytes=settings.min_free_bytes)
+        blobs.clean_staging()
         catalog = build_catalog(settings)
         moderator = Moderator(settings.moderation)
         warn_unmoderated(settings)
@@ -131,6 +138,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     interval=settings.scheduler_interval_seconds,
                     sweep_interval=settings.sweep_interval_seconds,
                     recover_all_on_start=engine.dialect.name == "sqlite",
+                    orphan_grace_seconds=settings.orphan_grace_seconds,
                 ),
             )
             scheduler.start()
@@ -145,7 +153,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                 ttl=settings.key_cache_seconds,
                 offload=not store.local,
             ),
-            limiter=RateLimiter(settings.requests_per_minute),
+            limiter=RateLimiter.for_database(settings.requests_per_minute, engine=engine),
             wake_scheduler=scheduler.wake if scheduler is not None else (lambda: None),
             moderator=moderator,
             moderation_log=ModerationLog(engine),
@@ -174,6 +182,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             if scheduler is not None:
                 scheduler.stop()
             engine.dispose()
+            if data_lock is not None:
+                data_lock.release()
 
     app = FastAPI(
         title="Reelbox",

@@ -80,6 +80,13 @@ def serve(
     if problem is not None:
         typer.echo(f"reelbox: cannot start: {problem}", err=True)
         raise typer.Exit(2)
+    from reelbox.store.data_lock import DataDirInUse, DataLock
+
+    try:  # held for the life of the process; the app's lifespan shares it
+        DataLock.acquire(settings.resolved_database_url, data_dir=settings.data_dir)
+    except DataDirInUse as exc:
+        typer.echo(f"reelbox serve: {exc}", err=True)  # one line, never wrapped
+        raise typer.Exit(1) from None
     mode = "open local mode (no API keys)" if settings.open_mode else "API keys required"
     console.print(
         f"Reelbox on http://{settings.host}:{settings.port}  data: {settings.data_dir.resolve()}"

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -79,7 +79,7 @@ class ClassifierSettings(BaseModel):
 
     url: str = Field(description="Base URL, e.g. 'http://127.0.0.1:9000/v1'.")
     model: str | None = None
-    api_key: str | None = None
+    api_key: SecretStr | None = None
     timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     on_error: Literal["allow", "block"] = Field(
         default="allow",
@@ -181,8 +181,12 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535)
     data_dir: Path = Path("reelbox-data")
     database_url: str | None = None
-    api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    api_keys: Annotated[dict[SecretStr, str], NoDecode] = Field(default_factory=dict)
     insecure: bool = False
+    # Encrypts webhook signing secrets at rest (Fernet keys, comma-separated: the first
+    # encrypts, all decrypt). Unset: generated into `data_dir/secret.key` (mode 0600) on first
+    # start. Servers sharing one PostgreSQL database must share this key.
+    secret_key: SecretStr | None = None
 
     workers: int = Field(2, ge=1, le=256, description="Global worker slots (processes).")
     pipelined_output: bool = Field(
@@ -204,6 +208,14 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(60, gt=0)
     poll_after_ms: int = Field(1000, ge=0)
     worker_memory_mb: int = Field(0, ge=0, description="Address-space cap per worker; 0 = off.")
+    min_free_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="Free space below which blobs/database count as full: not ready, no new jobs.",
+    )
+    orphan_grace_seconds: float = Field(
+        3600, gt=0, description="Blobs no row owns are removed once untouched this long."
+    )
 
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(4096 * 4096, ge=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import time
@@ -72,11 +73,17 @@ def client_for(server: LiveServer) -> Iterator[Callable[[str], OpenAI]]:
         client.close()
 
 
+# No REELBOX_* settings reach the CLI; PYTHONPATH does (a worktree's own code, not the venv's).
+_BARE_ENV = {"PATH": "/usr/bin:/bin"} | (
+    {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+)
+
+
 def _audit(server: LiveServer, *args: str) -> list[dict[str, Any]]:
     out = subprocess.run(
         [sys.executable, "-m", "reelbox", "moderation", "log", "--json",
          "--data-dir", str(server.data_dir), *args],
-        capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, check=True, env=_BARE_ENV,
     ).stdout
     return [json.loads(line) for line in out.splitlines()]
 

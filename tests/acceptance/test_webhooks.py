@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -266,3 +268,34 @@ def test_a_server_killed_right_after_completion_still_delivers(make_server, sdk)
             accepted[0].body, accepted[0].headers, secret=endpoint.signing_secret
         )
         assert event.data.id == video.id
+
+
+@pytest.mark.parametrize(("status", "success"), [(204, True), (302, False), (401, False)])
+def test_the_test_event_succeeds_only_on_2xx(
+    client: OpenAI, receiver: Receiver, status: int, success: bool
+) -> None:
+    receiver.status = status
+    endpoint = client.webhooks.create(name="judged", url=receiver.url, event_types=BOTH)
+    result = client.webhooks.test(endpoint.id, event_type="video.completed")
+    assert (result.status_code, result.success) == (status, success)
+
+
+def test_signing_secrets_are_encrypted_at_rest(
+    client: OpenAI, server: LiveServer, receiver: Receiver
+) -> None:
+    endpoint = client.webhooks.create(name="sealed", url=receiver.url, event_types=BOTH)
+    rotated = client.webhooks.rotate_secret(endpoint.id, keep_old_secret_active_for_24_hours=True)
+    with sqlite3.connect(server.data_dir / "reelbox.db") as db:
+        stored, previous = db.execute(
+            "SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ?", (endpoint.id,)
+        ).fetchone()
+    for raw, plain in ((stored, rotated.signing_secret), (previous, endpoint.signing_secret)):
+        assert raw.startswith("enc1:") and plain not in raw
+        assert plain.removeprefix("whsec_") not in raw
+    key_file = server.data_dir / "secret.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # What the server decrypts still signs what the SDK verifies, with both active secrets.
+    client.webhooks.test(endpoint.id, event_type="video.completed")
+    latest = receiver.requests[-1]
+    client.webhooks.unwrap(latest.body, latest.headers, secret=rotated.signing_secret)
+    client.webhooks.unwrap(latest.body, latest.headers, secret=endpoint.signing_secret)

@@ -176,3 +176,15 @@ def test_an_unavailable_classifier_fails_open_with_an_audit_row(
 def test_plan_texts_walks_every_string() -> None:
     plan = {"a": "one", "b": ["two", {"c": "three", "d": 4}], "e": ("four",), "f": " "}
     assert sorted(plan_texts(plan)) == ["four", "one", "three", "two"]
+
+
+def test_a_job_blocked_at_its_output_keeps_none_of_its_uploads(
+    store: Store, tmp_path: Path, moderator: Moderator
+) -> None:
+    blobs = LocalBlobStore(tmp_path)
+    job = _claimed(store, blobs, prompt="Barack Obama waves", image=_png(photos.coffee(), 128))
+    assert blobs.exists("uploads/video_1/input.png")
+    done = _run(job, store, blobs, moderator)
+    assert done.extra["moderation_stage"] == "output_moderation"
+    assert not (tmp_path / "uploads" / "video_1").exists()
+    assert done.expires_at is not None  # a blocked (failed) job expires like any other

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,6 +16,7 @@ from reelbox.jobs.status import JobStatus
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.store.rows import NewGeneration, NewJob
 from reelbox.store.store import Store
+from support.disk import fill
 
 
 class MemoryExecutor:
@@ -147,3 +152,117 @@ def test_sweep_deletes_expired_media(store: Store, tmp_path: Path, clock) -> Non
     assert not blobs.exists("videos/video_1/1/0/video.mp4")
     assert store.get_job("video_1").assets_expired  # type: ignore[union-attr]
     assert scheduler.sweep() == 0
+
+
+def test_nothing_starts_while_the_disk_is_full_and_everything_after(
+    store: Store, small_disk: Path
+) -> None:
+    for i in range(3):
+        _create(store, f"video_{i}", project=f"p{i}")
+    scheduler = _scheduler(store, small_disk / "blobs", slots=3)
+    filler = fill(small_disk)
+    scheduler.blobs.forget_probe()  # type: ignore[attr-defined]
+    assert scheduler.dispatch() == 0
+    assert scheduler.storage_paused == "blob storage is full"
+    assert store.count_jobs(project="p0", status=JobStatus.QUEUED) == 1
+    filler.unlink()
+    scheduler.blobs.forget_probe()  # type: ignore[attr-defined]
+    assert scheduler.dispatch() == 3
+    assert scheduler.storage_paused is None
+
+
+def _age(path: Path, seconds: float) -> None:
+    past = time.time() - seconds
+    for p in [path, *path.rglob("*")]:
+        os.utime(p, (past, past))
+
+
+def test_orphan_sweep_removes_blobs_no_row_owns_after_the_grace(
+    store: Store, tmp_path: Path
+) -> None:
+    scheduler = _scheduler(store, tmp_path)
+    blobs = scheduler.blobs
+    _create(store, "video_live")
+    _create(store, "video_done")
+    scheduler.dispatch()  # both run: attempt 1
+    store.complete(
+        "video_done",
+        attempt=1,
+        outputs=[_generation("videos/video_done/2/0")],
+        plan=None,
+        retention_seconds=3600,
+    )
+    old = [
+        "uploads/video_live/input.png",  # a live job's upload: kept
+        "videos/video_live/1/0/video.mp4",  # the attempt running now: kept
+        "videos/video_done/1/0/video.mp4",  # an attempt no generation came from: removed
+        "videos/video_done/2/0/video.mp4",  # the recorded generation: kept
+        "uploads/video_never/input.png",  # an upload whose job row never came: removed
+        "characters/char_none/clip.mp4",  # no such character: removed
+    ]
+    for key in old:
+        blobs.put_bytes(key, b"-")
+    for top in ("uploads", "videos", "characters"):
+        _age(tmp_path / top, 7200)
+    blobs.put_bytes("uploads/video_fresh/input.png", b"-")  # written just now: in grace
+    assert scheduler.sweep_orphans() == 3
+    remaining = sorted(
+        b.key for top in ("uploads", "videos", "characters") for b in blobs.iter_blobs(top)
+    )
+    assert remaining == [
+        "uploads/video_fresh/input.png",
+        "uploads/video_live/input.png",
+        "videos/video_done/2/0/video.mp4",
+        "videos/video_live/1/0/video.mp4",
+    ]
+
+
+def test_sweep_removes_staged_files_of_dead_writers(store: Store, tmp_path: Path) -> None:
+    scheduler = _scheduler(store, tmp_path)
+    dead = tmp_path / ".staging" / f"{socket.gethostname().replace('-', '_')}-{_dead_pid()}-x.mp4"
+    dead.write_bytes(b"partial")
+    live = scheduler.blobs.staging_path(".mp4")
+    live.write_bytes(b"partial")
+    scheduler.sweep()
+    assert not dead.exists() and live.exists()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _generation(prefix: str) -> NewGeneration:
+    return NewGeneration(
+        id=f"gen_{prefix.replace('/', '_')}",
+        index=0,
+        seed=1,
+        video_key=f"{prefix}/video.mp4",
+        thumbnail_key=f"{prefix}/thumbnail.webp",
+        thumbnail_jpeg_key=f"{prefix}/thumbnail.jpg",
+        spritesheet_key=f"{prefix}/spritesheet.jpg",
+        width=32,
+        height=32,
+        fps=8,
+        frame_count=8,
+        duration=1,
+        has_audio=False,
+        sprite_columns=1,
+        sprite_rows=1,
+        sprite_frame_width=32,
+        sprite_frame_height=32,
+    )
+
+
+def test_a_failed_jobs_uploads_go_when_it_expires(store: Store, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+    _create(store, "video_1")
+    scheduler = _scheduler(store, tmp_path)
+    scheduler.blobs.put_bytes("uploads/video_1/input.png", b"png")
+    store.fail("video_1", attempt=None, code="engine_error", message="no")
+    assert scheduler.sweep() == 0
+    clock.advance(store.retention_seconds + 1)
+    assert scheduler.sweep() == 1
+    assert not scheduler.blobs.exists("uploads/video_1/input.png")
+    job = store.get_job("video_1")
+    assert job is not None and job.assets_expired

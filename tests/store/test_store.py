@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -11,9 +13,10 @@ from sqlalchemy import select
 
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.status import JobStatus
+from reelbox.store.database import connect, migrate
 from reelbox.store.rows import NewJob
-from reelbox.store.store import LeaseState, QueueFull, Store
-from reelbox.store.tables import job_events, metadata
+from reelbox.store.store import MAX_UNSPENT_REQUEUES, LeaseState, QueueFull, Store
+from reelbox.store.tables import job_events, jobs, metadata
 from support.store import new_generation
 
 
@@ -239,3 +242,176 @@ def test_concurrent_claims_never_share_a_job(store: Store) -> None:
             .all()
         )
     assert len(started) == 20
+
+
+# -- lifecycle: every terminal job expires ---------------------------------------------------
+
+
+def test_failed_and_cancelled_jobs_expire_too(database_url: str, clock) -> None:  # type: ignore[no-untyped-def]
+    engine = connect(database_url)
+    migrate(engine)
+    store = Store(engine, clock=clock, retention_seconds=600)
+    try:
+        store.create_job(_new("video_f"), queue_cap=10)
+        store.create_job(_new("video_c"), queue_cap=10)
+        store.create_job(_new("video_l", max_attempts=1), queue_cap=10)
+        store.fail("video_f", attempt=None, code="engine_error", message="no")
+        store.cancel("video_c", project="a")
+        lost = store.claim_next(owner="t", lease_seconds=30, per_project_limit=5)
+        assert lost is not None and lost.id == "video_l"
+        store.requeue_or_fail("video_l", attempt=1, reason="the worker died")
+        with engine.connect() as conn:  # a cancelled job is deleted too: read its row
+            rows = conn.execute(select(jobs.c.id, jobs.c.status, jobs.c.expires_at)).all()
+        assert sorted(rows) == [
+            ("video_c", "cancelled", clock.now + 600),
+            ("video_f", "failed", clock.now + 600),
+            ("video_l", "failed", clock.now + 600),
+        ]
+        assert store.due_for_expiry() == []
+        clock.advance(601)
+        assert sorted(j.id for j in store.due_for_expiry()) == ["video_c", "video_f", "video_l"]
+    finally:
+        engine.dispose()
+
+
+def test_requeue_unspent_keeps_the_attempt_budget(store: Store) -> None:
+    store.create_job(_new("video_1", max_attempts=1), queue_cap=10)
+    job = _claim(store)
+    assert store.requeue_unspent("video_1", attempt=1, reason="storage_unavailable")
+    assert not store.requeue_unspent("video_1", attempt=1, reason="again")  # fenced: not running
+    again = store.claim_next(owner="t", lease_seconds=30, per_project_limit=2)
+    assert job is not None and again is not None and again.attempt == 2
+    # A lost run now still has its one real attempt: it is retried once more, not failed.
+    assert store.requeue_or_fail("video_1", attempt=2, reason="died") is JobStatus.FAILED
+    done = store.get_job("video_1")
+    assert done is not None and done.max_attempts == 2
+
+
+def test_kept_blob_prefixes_are_what_rows_still_own(store: Store) -> None:
+    store.create_job(_new("video_run"), queue_cap=10)
+    store.create_job(_new("video_done"), queue_cap=10)
+    store.create_job(_new("video_gone"), queue_cap=10)
+    store.create_job(_new("video_q"), queue_cap=10)
+    for _ in range(3):
+        _claim(store, limit=5)
+    # Created in the same second, claimed by id: video_done, video_gone, video_q run.
+    store.complete(
+        "video_done",
+        attempt=1,
+        outputs=[replace(new_generation(), video_key="videos/video_done/1/0/video.mp4")],
+        plan=None,
+        retention_seconds=60,
+    )
+    store.fail("video_gone", attempt=1, code="engine_error", message="x")
+    store.mark_assets_expired("video_gone")
+    kept = store.kept_blob_prefixes(
+        job_ids=["video_run", "video_done", "video_gone", "video_q", "video_none"],
+        character_ids=["char_none"],
+    )
+    assert kept == {
+        "uploads/video_run",  # queued: its uploads, no attempt yet
+        "uploads/video_q",
+        "videos/video_q/1",  # running now
+        "uploads/video_done",
+        "videos/video_done/1",  # its generations' attempt
+    }
+
+
+# -- several servers on one PostgreSQL database --------------------------------------------
+
+
+def _race(workers: int, target: Callable[[int], None]) -> None:
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            target(i)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+@pytest.mark.postgres
+def test_two_servers_racing_creates_never_pass_the_queue_cap(postgres_url: str) -> None:
+    """Two stores with their own connection pools (two servers) on one database."""
+    engines = [connect(postgres_url, pool_size=4) for _ in range(2)]
+    migrate(engines[0])
+    stores = [Store(e) for e in engines]
+    accepted: list[str] = []
+    refused = 0
+    lock = threading.Lock()
+
+    def create(i: int) -> None:
+        nonlocal refused
+        for n in range(10):
+            job_id = f"video_{i}_{n}"
+            try:
+                stores[i % 2].create_job(_new(job_id, project="race"), queue_cap=7)
+            except QueueFull:
+                with lock:
+                    refused += 1
+            else:
+                with lock:
+                    accepted.append(job_id)
+
+    try:
+        _race(8, create)
+        assert len(accepted) == 7 and refused == 73
+        assert stores[0].count_jobs(project="race", status=JobStatus.QUEUED) == 7
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+@pytest.mark.postgres
+def test_two_servers_claiming_never_pass_the_running_limit(postgres_url: str) -> None:
+    engines = [connect(postgres_url, pool_size=4) for _ in range(2)]
+    migrate(engines[0])
+    stores = [Store(e) for e in engines]
+    for n in range(30):
+        stores[0].create_job(_new(f"video_{n:02d}", project="race"), queue_cap=100)
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def claim(i: int) -> None:
+        while (
+            job := stores[i % 2].claim_next(owner=f"s{i}", lease_seconds=30, per_project_limit=3)
+        ) is not None:
+            with lock:
+                claimed.append(job.id)
+
+    try:
+        for _round in range(3):
+            _race(8, claim)
+            assert len(claimed) == 3
+            assert stores[1].count_jobs(project="race", status=JobStatus.IN_PROGRESS) == 3
+            for job_id in claimed:  # the three finish; three more may start
+                stores[0].fail(job_id, attempt=1, code="engine_error", message="done")
+            claimed.clear()
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+def test_unspent_requeues_are_bounded(store: Store) -> None:
+    """A fault of one job alone (an unreadable input, say) must not loop for free forever."""
+    store.create_job(_new("video_1", max_attempts=1), queue_cap=10)
+    for attempt in range(1, MAX_UNSPENT_REQUEUES + 1):
+        job = _claim(store)
+        assert job is not None and job.attempt == attempt  # type: ignore[attr-defined]
+        assert store.requeue_unspent("video_1", attempt=attempt, reason="storage_unavailable")
+    last = _claim(store)
+    assert last is not None
+    assert not store.requeue_unspent("video_1", attempt=MAX_UNSPENT_REQUEUES + 1, reason="x")
+    # The caller then spends the attempt: the one real attempt is used up.
+    assert store.requeue_or_fail("video_1", attempt=MAX_UNSPENT_REQUEUES + 1, reason="x") is (
+        JobStatus.FAILED
+    )

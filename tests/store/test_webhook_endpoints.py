@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from reelbox.store.outbox import Outbox
+from reelbox.store.secret_box import SecretBox, SecretKeyError, new_key
 from reelbox.store.store import Store
+from reelbox.store.tables import webhook_endpoints
 from reelbox.store.webhook_endpoints import EndpointStore
 
 
@@ -70,3 +74,54 @@ def test_rotation_can_keep_the_old_secret_signing_for_a_while(
     assert kept.signing_secrets(clock.now + 101) == ("new",)
     dropped = endpoints.rotate_secret(made.id, project="a", secret="newer", keep_old_for=0)
     assert dropped is not None and dropped.signing_secrets(clock.now) == ("newer",)
+
+
+def _raw(store: Store, endpoint_id: str) -> tuple[str, str | None]:
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(webhook_endpoints.c.secret, webhook_endpoints.c.previous_secret).where(
+                webhook_endpoints.c.id == endpoint_id
+            )
+        ).one()
+    return row[0], row[1]
+
+
+SECRET = "whsec_Zmlyc3Qtc2VjcmV0LWZpcnN0LXNlY3JldC1maXJzdC1zZWNyZXQ="
+
+
+def test_secrets_are_stored_encrypted_and_read_back_plain(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    box = SecretBox([new_key()])
+    endpoints = EndpointStore(store.engine, clock=clock, box=box)
+    made = endpoints.create(
+        project="a", name="n", url="https://h/", event_types=["video.failed"], secret=SECRET
+    )
+    stored, previous = _raw(store, made.id)
+    assert stored.startswith("enc1:") and SECRET not in stored and previous is None
+    assert made.secret == SECRET
+    rotated = endpoints.rotate_secret(made.id, project="a", secret="whsec_bmV3", keep_old_for=60)
+    assert rotated is not None and rotated.signing_secrets(clock.now) == ("whsec_bmV3", SECRET)
+    stored, previous = _raw(store, made.id)
+    assert previous is not None and previous.startswith("enc1:") and SECRET not in previous
+    # The outbox decrypts with the same box to sign deliveries.
+    outbox = Outbox(store.engine, clock=clock, box=box)
+    enqueue = outbox.enqueue_test(
+        rotated, event_type="video.failed", object_id="video_1", lease_seconds=5
+    )
+    assert enqueue.secrets == ("whsec_bmV3", SECRET)
+    # Without the key the secret is not silently used as ciphertext.
+    with pytest.raises(SecretKeyError):
+        EndpointStore(store.engine).get(made.id, project="a")
+
+
+def test_plaintext_rows_from_before_are_sealed_once(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    plain = EndpointStore(store.engine, clock=clock)
+    made = plain.create(
+        project="a", name="n", url="https://h/", event_types=["video.failed"], secret=SECRET
+    )
+    assert _raw(store, made.id) == (SECRET, None)
+    sealed = EndpointStore(store.engine, clock=clock, box=SecretBox([new_key()]))
+    assert sealed.get(made.id, project="a") == made  # read as it is meanwhile
+    assert sealed.seal_plaintext() == 1
+    assert sealed.seal_plaintext() == 0
+    assert _raw(store, made.id)[0].startswith("enc1:")
+    assert sealed.get(made.id, project="a") == made

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from reelbox.api.forms import refuse_bad_text
@@ -61,7 +62,7 @@ class KeyRing:
 
     def __init__(
         self,
-        keys: Mapping[str, str],
+        keys: Mapping[SecretStr, str] | Mapping[str, str],
         *,
         store: KeyStore | None = None,
         ttl: float = 2.0,
@@ -70,7 +71,8 @@ class KeyRing:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._projects: dict[str, str] = {}
-        for key, project in keys.items():
+        for secret, project in keys.items():
+            key = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
             digest = key.removeprefix("sha256:") if key.startswith("sha256:") else hash_key(key)
             self._projects[digest.lower()] = project
         self.store = store

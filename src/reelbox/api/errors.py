@@ -12,6 +12,7 @@ import math
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelbox.errors import (
@@ -22,8 +23,10 @@ from reelbox.errors import (
     PayloadTooLarge,
     RateLimited,
     ReelboxError,
+    StorageUnavailable,
     Unauthenticated,
     Unavailable,
+    storage_fault,
 )
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ STATUS: dict[type[ReelboxError], int] = {
 
 
 def status_of(exc: ReelboxError) -> int:
+    if isinstance(exc, StorageUnavailable) and exc.full:
+        return 507  # Insufficient Storage
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
@@ -93,6 +98,8 @@ _AZURE_CODES = {
     404: "NotFound",
     413: "RequestEntityTooLarge",
     429: "TooManyRequests",
+    503: "ServiceUnavailable",
+    507: "InsufficientStorage",
     500: "InternalServerError",
 }
 
@@ -188,6 +195,16 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _storage_or_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A full or read-only disk (blobs or database) is a 507/503 `storage_unavailable`, never
+    a 500 with a path in it; anything else is unexpected."""
+    fault = storage_fault(exc)
+    if fault is None:
+        raise exc
+    log.warning("storage fault on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(fault, path=request.url.path)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
@@ -200,4 +217,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ReelboxError, _reelbox_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OSError, _storage_or_unexpected)
+    app.add_exception_handler(SQLAlchemyError, _storage_or_unexpected)
     app.add_exception_handler(Exception, _unexpected)

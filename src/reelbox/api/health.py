@@ -26,7 +26,8 @@ async def readyz(services: ServicesDep) -> Response:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:
             return f"database: {type(exc).__name__}"
-        return None
+        # Full or read-only storage (blobs, the SQLite folder): probed, cached for seconds.
+        return services.blobs.storage_problem() or services.store.storage_problem()
 
     problem = await run_in_threadpool(check)
     if problem:

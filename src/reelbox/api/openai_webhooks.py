@@ -274,7 +274,7 @@ async def test_endpoint(
             "webhook_endpoint_id": endpoint.id,
             "event_type": chosen,
             "status_code": outcome.status_code,
-            "success": True,
+            "success": outcome.success,  # 2xx only: a redirect or a 401 is no success
         }
     )
 

@@ -7,6 +7,7 @@ atomic rename on the local store (and a single PUT on an object store).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -50,4 +51,17 @@ class BlobStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> int:
         """Remove every blob under `prefix/`; returns how many were removed."""
+        ...
+
+    def iter_blobs(self, prefix: str) -> Iterator[BlobInfo]:
+        """Every blob under `prefix/` (for the orphan sweep); order unspecified."""
+        ...
+
+    def storage_problem(self) -> str | None:
+        """Why blobs cannot be written now (full, read-only, unreachable), or None. Cheap
+        enough to call per readiness probe (implementations cache)."""
+        ...
+
+    def clean_staging(self, older_than: float = ...) -> int:
+        """Remove temporary files whose writers are gone; returns how many."""
         ...

@@ -11,6 +11,10 @@ against a job: jobs wait in the queue meanwhile, and a job's clock starts when i
 With a placement (`executors.placement`), each slot serves only its profiles on its own devices,
 and a slot for a multi-GPU profile is a group of processes, one per device (`executors.ranks`):
 if any of them dies, the whole group is replaced and its job re-queued.
+
+A worker that could not record how a run ended because storage failed (`storage_fault`) leaves
+the job to the parent, which requeues it without spending an attempt as soon as the database
+takes writes again; until then the job counts as running here, so lease recovery leaves it be.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ import multiprocessing
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
+from reelbox.errors import storage_fault
 from reelbox.executors.placement import Placement, WorkerPlan
 from reelbox.executors.ranks import GroupAddress
+from reelbox.executors.runner import STORAGE_REASON, RunOutcome
 from reelbox.executors.worker import Seat, WorkerConfig, worker_main
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
@@ -54,6 +60,7 @@ class _Slot:
     report: dict[str, object] | None = None  # what the worker says it loaded and sees
     job: Job | None = None
     started: float = 0.0  # when `job` was sent: its clock for the time limit
+    storing: dict[str, Job] = field(default_factory=dict)  # pipelined jobs still being stored
     slow_warning: bool = False
 
     @property
@@ -101,6 +108,7 @@ class LocalExecutor:
         self._placed = placement.placed if placement is not None else frozenset()
         self._slots: list[_Slot] = []
         self._context = multiprocessing.get_context("spawn")
+        self._unsettled: dict[str, Job] = {}  # storage faults still to be requeued
 
     def _seat(self, plan: WorkerPlan, *, rank: int, port: int) -> Seat:
         profiles = {
@@ -188,7 +196,7 @@ class LocalExecutor:
         return shown
 
     def running(self) -> set[str]:
-        return {s.job.id for s in self._slots if s.job is not None}
+        return {s.job.id for s in self._slots if s.job is not None} | set(self._unsettled)
 
     def submit(self, job: Job) -> None:
         slot = next(s for s in self._slots if s.idle and s.serves(job.profile, self._placed))
@@ -197,6 +205,7 @@ class LocalExecutor:
         slot.conn.send(("run", job.id, job.attempt))
 
     def poll(self) -> None:
+        self._settle_storage_faults()
         for i, slot in enumerate(self._slots):
             try:
                 while slot.conn.poll():
@@ -231,7 +240,28 @@ class LocalExecutor:
             slot.report = message[1] if len(message) > 1 else None  # type: ignore[assignment]
             log.info("worker %s ready in %.1f s", slot.process.pid, time.monotonic() - slot.spawned)
         elif message[0] == "done" and slot.job is not None and message[1] == slot.job.id:
+            if len(message) > 2 and message[2] == RunOutcome.STORAGE_FAULT.value:
+                self._unsettled[slot.job.id] = slot.job
+            elif len(message) > 2 and message[2] == "storing":
+                slot.storing[slot.job.id] = slot.job  # its outcome comes as ("stored", …)
             slot.job = None
+        elif message[0] == "stored":
+            job = slot.storing.pop(message[1], None)
+            if job is not None and message[2] == RunOutcome.STORAGE_FAULT.value:
+                self._unsettled[job.id] = job
+
+    def _settle_storage_faults(self) -> None:
+        for job_id, job in list(self._unsettled.items()):
+            try:
+                if not self.store.requeue_unspent(
+                    job_id, attempt=job.attempt, reason=STORAGE_REASON
+                ):
+                    self.store.requeue_or_fail(job_id, attempt=job.attempt, reason=STORAGE_REASON)
+            except Exception as exc:
+                if storage_fault(exc) is None:
+                    raise
+                return  # still failing: try again at the next poll
+            del self._unsettled[job_id]
 
     def _warn_if_slow(self, slot: _Slot) -> None:
         """A worker still warming after a job's time limit is worth a line in the log."""

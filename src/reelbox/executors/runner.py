@@ -1,14 +1,25 @@
 """Runs one claimed job inside a worker process and records how it ended.
 
 This is the only place that catches broad exceptions around an engine: whatever goes wrong, the
-job is recorded as failed with a reason. A heartbeat thread extends the job's lease, writes the
-latest progress and notices cancellation, so engines that block for a long step still hold
-their lease, and a `DELETE` stops the engine at its next step.
+job is recorded as failed with a reason, and whatever the failed or cancelled attempt had stored
+is deleted. A heartbeat thread extends the job's lease, writes the latest progress and notices
+cancellation, so engines that block for a long step still hold their lease, and a `DELETE` stops
+the engine at its next step.
+
+A run that could not write (the disk is full or read-only: `reelbox.errors.storage_fault`) is
+the server's fault, not the job's: it is requeued without spending an attempt. When even that
+cannot be written (the database shares the full disk), `run_job` answers `STORAGE_FAULT` and
+the executor settles the job once the database takes writes again.
+
+Messages recorded for clients never contain server paths, blob keys or exception text: those go
+to the log, under the job's id.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +27,8 @@ from dataclasses import dataclass
 from reelbox.blobs import keys
 from reelbox.blobs.base import BlobNotFound, BlobStore
 from reelbox.engines.base import CancelCheck, Engine, EngineError, GenerationCancelled
-from reelbox.executors.pipeline import produce
+from reelbox.errors import storage_fault
+from reelbox.executors.pipeline import Output, produce
 from reelbox.executors.review import JobReview
 from reelbox.jobs.ids import new_generation_id
 from reelbox.jobs.models import Job
@@ -36,6 +48,17 @@ class RunSettings:
     lease_seconds: float
     retention_seconds: float
     heartbeat_seconds: float = 0.5
+
+
+STORAGE_REASON = "storage_unavailable"
+
+
+class RunOutcome(enum.Enum):
+    """How a run ended, for the worker's report to its executor."""
+
+    SETTLED = "settled"  # recorded (completed, failed, blocked, or stopped by another owner)
+    REQUEUED = "requeued"  # storage failed; put back without spending an attempt
+    STORAGE_FAULT = "storage_fault"  # storage failed and the requeue could not be written
 
 
 class _Heartbeat(threading.Thread):
@@ -79,7 +102,7 @@ def run_job(
     settings: RunSettings,
     moderator: Moderator | None = None,
     cancel_gate: Callable[[CancelCheck], CancelCheck] | None = None,
-) -> None:
+) -> RunOutcome:
     """Generate `job` (already claimed for `job.attempt`) and record completion or failure.
 
     `cancel_gate` wraps the cancel check (a multi-GPU job makes every rank agree on it).
@@ -105,46 +128,49 @@ def run_job(
 
     should_cancel = cancel_gate(lease_lost) if cancel_gate is not None else lease_lost
 
+    attempt_media = keys.attempt_media(job.id, job.attempt)
     try:
-        outputs = produce(
-            job.spec,
-            engine=engine,
-            blobs=blobs,
-            key_prefix=lambda index: keys.generation_media(job.id, job.attempt, index),
-            on_progress=on_progress,
-            should_cancel=should_cancel,
-            review=review,
-        )
+        try:
+            outputs = produce(
+                job.spec,
+                engine=engine,
+                blobs=blobs,
+                key_prefix=lambda index: keys.generation_media(job.id, job.attempt, index),
+                on_progress=on_progress,
+                should_cancel=should_cancel,
+                review=review,
+            )
+        finally:
+            heartbeat.stop()
+        return _settle(job, store=store, blobs=blobs, outputs=outputs, settings=settings)
     except ModerationBlocked as exc:
-        heartbeat.stop()
-        _block(store, blobs, job, exc.verdict)
-        return
+        verdict = exc.verdict
+        return _guarded(job, store, blobs, lambda: _block(store, blobs, job, verdict))
     except GenerationCancelled:
-        heartbeat.stop()
         log.info("job %s stopped: %s", job.id, heartbeat.state.value)
-        return
-    except (EngineError, MemoryError) as exc:
-        heartbeat.stop()
-        _fail(
-            store, job, FailureCode.ENGINE_ERROR, f"The engine failed: {exc or type(exc).__name__}"
-        )
-        return
-    except BlobNotFound as exc:
-        heartbeat.stop()
-        _fail(store, job, FailureCode.ENGINE_ERROR, f"An input is no longer available: {exc}")
-        return
+        blobs.delete_prefix(attempt_media)  # a cancelled or taken-over attempt keeps nothing
+        return RunOutcome.SETTLED
     except Exception as exc:
-        heartbeat.stop()
-        log.exception("job %s failed", job.id)
-        _fail(
-            store,
-            job,
-            FailureCode.INTERNAL_ERROR,
-            f"Generation failed: {type(exc).__name__}: {exc}",
-        )
-        return
-    heartbeat.stop()
+        fault = storage_fault(exc)
+        if fault is not None:
+            log.warning("job %s could not write its results: %s", job.id, exc)
+            return _requeue_unspent(job, store, blobs)
+        code, message = failure_of(exc)
+        if code is FailureCode.INTERNAL_ERROR:
+            log.error("job %s failed", job.id, exc_info=exc)
+        else:
+            log.info("job %s failed: %s", job.id, exc)
+        return _guarded(job, store, blobs, lambda: _fail(store, blobs, job, code, message))
 
+
+def _settle(
+    job: Job,
+    *,
+    store: Store,
+    blobs: BlobStore,
+    outputs: list[Output],
+    settings: RunSettings,
+) -> RunOutcome:
     generations = [
         NewGeneration(
             id=new_generation_id(),
@@ -177,6 +203,57 @@ def run_job(
     if not recorded:
         # Cancelled or taken over while finishing: the files belong to no visible job.
         blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
+    return RunOutcome.SETTLED
+
+
+def _guarded(job: Job, store: Store, blobs: BlobStore, record: Callable[[], None]) -> RunOutcome:
+    """Record a failure; if the database cannot be written, requeue as a storage fault."""
+    try:
+        record()
+    except Exception as exc:
+        if storage_fault(exc) is None:
+            raise
+        log.warning("job %s: its failure could not be recorded: %s", job.id, exc)
+        return _requeue_unspent(job, store, blobs)
+    return RunOutcome.SETTLED
+
+
+def _requeue_unspent(job: Job, store: Store, blobs: BlobStore) -> RunOutcome:
+    # Whatever this attempt stored is worthless, and deleting it frees space.
+    blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
+    try:
+        if store.requeue_unspent(job.id, attempt=job.attempt, reason=STORAGE_REASON):
+            return RunOutcome.REQUEUED
+        # Not ours any more, or put back too often: spend an attempt (a no-op if not ours).
+        store.requeue_or_fail(job.id, attempt=job.attempt, reason=STORAGE_REASON)
+    except Exception as exc:
+        if storage_fault(exc) is None:
+            raise
+        log.warning("job %s: requeue could not be written: %s", job.id, exc)
+        return RunOutcome.STORAGE_FAULT
+    return RunOutcome.SETTLED
+
+
+# Whatever looks like a file path or a blob key is replaced in messages shown to clients.
+_PATHS = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+~-]+){2,}/?|\b(?:videos|uploads|characters)/\S+")
+
+
+def scrub(message: str) -> str:
+    """A message fit for clients: no server paths and no blob keys."""
+    return _PATHS.sub("<path>", message)
+
+
+def failure_of(exc: BaseException) -> tuple[FailureCode, str]:
+    """The failure code and client-safe message for an exception that ended a run."""
+    if isinstance(exc, EngineError | MemoryError):
+        detail = scrub(str(exc)) or type(exc).__name__
+        return FailureCode.ENGINE_ERROR, f"The engine failed: {detail}"
+    if isinstance(exc, BlobNotFound):
+        return FailureCode.ENGINE_ERROR, "An input of this job is no longer available."
+    return (
+        FailureCode.INTERNAL_ERROR,
+        "Generation failed because of an internal error; the server log has the details.",
+    )
 
 
 def job_policy(moderator: Moderator, job: Job) -> Policy:
@@ -188,10 +265,9 @@ def job_policy(moderator: Moderator, job: Job) -> Policy:
 
 
 def _block(store: Store, blobs: BlobStore, job: Job, verdict: Verdict) -> None:
-    # No blocked media is kept: nothing of this attempt, and no blocked upload.
+    # No blocked media is kept: nothing of this attempt, and none of the job's uploads.
     blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
-    if verdict.checkpoint is Checkpoint.INPUT:
-        blobs.delete_prefix(keys.uploads(job.id))
+    blobs.delete_prefix(keys.uploads(job.id))
     stage = "input_moderation" if verdict.checkpoint is Checkpoint.INPUT else "output_moderation"
     if not store.fail_moderated(
         job.id,
@@ -203,6 +279,8 @@ def _block(store: Store, blobs: BlobStore, job: Job, verdict: Verdict) -> None:
         log.info("job %s could not be marked blocked (no longer ours)", job.id)
 
 
-def _fail(store: Store, job: Job, code: FailureCode, message: str) -> None:
+def _fail(store: Store, blobs: BlobStore, job: Job, code: FailureCode, message: str) -> None:
+    # A failed attempt keeps nothing (a variant stored before a later one failed, say).
+    blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
     if not store.fail(job.id, attempt=job.attempt, code=code.value, message=message):
         log.info("job %s could not be marked failed (no longer ours)", job.id)

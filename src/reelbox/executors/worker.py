@@ -7,7 +7,11 @@ next server start re-queues.
 
 Messages: the parent sends `("run", job_id, attempt)` and `("stop",)`; the worker sends
 `("ready", report)` once its engines are warm (the report says which profiles it loaded and which
-devices it sees, read inside the worker), then `("done", job_id)` after each job. Engines with a
+devices it sees, read inside the worker), then `("done", job_id, outcome)` after each job
+(`outcome` a `runner.RunOutcome` value: `storage_fault` asks the parent to requeue the job
+without spending an attempt once the database takes writes again). A job whose video is still
+being stored when the engine is free (pipelined output, executors/stages.py) is reported
+`("done", job_id, "storing")` at once and `("stored", job_id, outcome)` when it ends. Engines with a
 `warm_up()` load their weights before `ready` unless their `warm_at_start` is false (a profile's
 `warm = false`), in which case the first job of that profile loads them.
 
@@ -23,6 +27,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -43,7 +48,7 @@ from reelbox.executors.ranks import (
     RankGroup,
     follow,
 )
-from reelbox.executors.runner import RunSettings, run_job
+from reelbox.executors.runner import RunOutcome, RunSettings, run_job, scrub
 from reelbox.executors.stages import Stages, pipelines_output
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode, JobStatus
@@ -149,10 +154,18 @@ def worker_main(
             group.close()
         return  # out of step or without an engine: the parent rebuilds the group
     assert conn is not None
-    store = Store(connect(config.database_url, pool_size=2))
+    store = Store(
+        connect(config.database_url, pool_size=2), retention_seconds=config.run.retention_seconds
+    )
     moderator = Moderator(config.moderation) if config.moderation is not None else None
     stages = Stages()
-    conn.send(("ready", _report(engines)))  # jobs (and their clocks) start only from now on
+    lock = threading.Lock()
+
+    def send(message: tuple[object, ...]) -> None:
+        with lock:  # the storing thread reports too
+            conn.send(message)
+
+    send(("ready", _report(engines)))  # jobs (and their clocks) start only from now on
 
     while True:
         try:
@@ -165,10 +178,11 @@ def worker_main(
                 _goodbye(group)
             return
         _, job_id, attempt = message
+        outcome: RunOutcome | None = RunOutcome.SETTLED
         job = store.get_job(job_id)
         if job is not None and job.attempt == attempt and job.status is JobStatus.IN_PROGRESS:
             if group is not None:
-                in_step = _run_in_group(
+                in_step, outcome = _run_in_group(
                     group,
                     job,
                     store=store,
@@ -177,7 +191,7 @@ def worker_main(
                     config=config,
                     moderator=moderator,
                 )
-                conn.send(("done", job_id))
+                send(("done", job_id, outcome.value))
                 if not in_step:
                     return  # the parent sees rank 0 end and replaces every rank
                 continue
@@ -192,12 +206,12 @@ def worker_main(
                     job.id,
                     attempt=attempt,
                     code=FailureCode.ENGINE_ERROR.value,
-                    message=f"The engine for {job.profile!r} could not start: {exc}",
+                    message=scrub(f"The engine for {job.profile!r} could not start: {exc}"),
                 )
             else:
 
-                def run(engine: Engine, job: Job = job) -> None:
-                    run_job(
+                def run(engine: Engine, job: Job = job) -> RunOutcome:
+                    return run_job(
                         job,
                         store=store,
                         blobs=blobs,
@@ -207,11 +221,16 @@ def worker_main(
                     )
 
                 if config.pipelined and pipelines_output(engine):
-                    # "done" goes out once the engine is free; storing goes on beside the next.
-                    stages.run(job.id, calls=job.spec.variants, engine=engine, run=run)
+                    # "done" goes out once the engine is free; storing goes on beside the next,
+                    # and its outcome follows as ("stored", job_id, outcome).
+                    def stored(engine: Engine, job_id: str = job_id) -> None:
+                        send(("stored", job_id, run(engine).value))
+
+                    stages.run(job.id, calls=job.spec.variants, engine=engine, run=stored)
+                    outcome = None
                 else:
-                    run(engine)
-        conn.send(("done", job_id))
+                    outcome = run(engine)
+        send(("done", job_id, outcome.value if outcome is not None else "storing"))
 
 
 def _run_in_group(
@@ -223,8 +242,8 @@ def _run_in_group(
     engines: dict[str, Engine],
     config: WorkerConfig,
     moderator: Moderator | None,
-) -> bool:
-    """Rank 0's part of a multi-GPU job; False when the ranks fell out of step."""
+) -> tuple[bool, RunOutcome]:
+    """Rank 0's part of a multi-GPU job: whether the ranks are still in step, and how it ended."""
     engine = engines.get(job.profile)
     if engine is None:
         store.fail(
@@ -233,9 +252,9 @@ def _run_in_group(
             code=FailureCode.ENGINE_ERROR.value,
             message=f"The engine for {job.profile!r} could not start.",
         )
-        return True
+        return True, RunOutcome.SETTLED
     group.share(job)
-    run_job(
+    outcome = run_job(
         job,
         store=store,
         blobs=blobs,
@@ -251,7 +270,7 @@ def _run_in_group(
     if failed:
         # A rank failed where rank 0 did not (or the reverse): start the group afresh.
         log.warning("job %s: the ranks went out of step; rebuilding the group", job.id)
-    return not failed
+    return not failed, outcome
 
 
 def _goodbye(group: RankGroup) -> None:

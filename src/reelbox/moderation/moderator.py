@@ -39,7 +39,7 @@ def classifier_config(settings: ClassifierSettings) -> ClassifierConfig:
     return ClassifierConfig(
         url=settings.url,
         model=settings.model,
-        api_key=settings.api_key,
+        api_key=settings.api_key.get_secret_value() if settings.api_key else None,
         timeout_seconds=settings.timeout_seconds,
         fail_closed=settings.on_error == "block",
         images=settings.images,

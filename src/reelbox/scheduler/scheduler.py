@@ -1,7 +1,10 @@
 """The scheduler: claims queued jobs into free executor slots, recovers lost runs, expires media.
 
 It runs on a thread of its own in the API process (store calls are blocking), wakes on a timer
-or when a job is created, and never runs engines itself.
+or when a job is created, and never runs engines itself. While the blob store or the database
+reports a storage problem (full, read-only) it starts nothing: jobs wait queued and start once
+space returns. Its sweeps remove expired and deleted jobs' media, blobs no row owns (after a
+grace period) and staged files of dead writers.
 """
 
 from __future__ import annotations
@@ -28,6 +31,13 @@ class SchedulerSettings:
     sweep_interval: float
     # SQLite means one server: every run left in progress by a previous process is lost.
     recover_all_on_start: bool
+    # Blobs no row owns are removed once untouched this long (an upload is written just
+    # before its job's row, so a younger one may be in flight).
+    orphan_grace_seconds: float = 3600.0
+    orphan_interval: float = 3600.0
+
+
+ORPHAN_ROOTS = {"videos": 3, "uploads": 2, "characters": 2}  # root -> parts of an owned prefix
 
 
 class Scheduler:
@@ -49,6 +59,8 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._last_sweep = 0.0
         self._last_recovery = 0.0
+        self._last_orphan_sweep = float("-inf")
+        self.storage_paused: str | None = None  # why dispatch is paused, if it is
 
     def start(self) -> None:
         self.recover(everything=self.settings.recover_all_on_start)
@@ -86,10 +98,22 @@ class Scheduler:
         if now - self._last_sweep >= self.settings.sweep_interval:
             self._last_sweep = now
             self.sweep()
+        if now - self._last_orphan_sweep >= self.settings.orphan_interval:
+            self._last_orphan_sweep = now
+            self.sweep_orphans()
 
     def dispatch(self) -> int:
-        """Claim jobs into free slots; returns how many started."""
+        """Claim jobs into free slots; returns how many started (none while storage fails)."""
         started = 0
+        problem = self.storage_problem()
+        if problem != self.storage_paused:
+            if problem:
+                log.warning("not starting jobs: %s", problem)
+            else:
+                log.info("storage writable again: starting jobs")
+            self.storage_paused = problem
+        if problem:
+            return 0
         while self.executor.free_slots() > 0:
             # With a placement, only jobs of profiles that have an idle worker are claimed.
             free_filter = getattr(self.executor, "free_filter", None)
@@ -122,11 +146,48 @@ class Scheduler:
                 log.info("recovered job %s (%s)", job.id, reason)
         return recovered
 
+    def storage_problem(self) -> str | None:
+        """Why results could not be written now (blobs or database), or None."""
+        return self.blobs.storage_problem() or self.store.storage_problem()
+
     def sweep(self) -> int:
-        """Delete the media of expired and deleted jobs; returns how many jobs were swept."""
+        """Delete the media of expired and deleted jobs (and staged files of writers that are
+        gone); returns how many jobs were swept."""
         swept = 0
         for job in [*self.store.due_for_expiry(), *self.store.deleted_with_assets()]:
             delete_job_media(self.blobs, job.id)
             self.store.mark_assets_expired(job.id)
             swept += 1
+        staged = self.blobs.clean_staging()
+        if staged:
+            log.info("removed %d staged files of writers that are gone", staged)
         return swept
+
+    def sweep_orphans(self, *, now: float | None = None) -> int:
+        """Delete blobs no row owns that were untouched for the grace period; returns how
+        many prefixes (a job's uploads, one attempt's media, a character) were removed."""
+        cutoff = (time.time() if now is None else now) - self.settings.orphan_grace_seconds
+        newest: dict[str, float] = {}
+        for root, depth in ORPHAN_ROOTS.items():
+            for blob in self.blobs.iter_blobs(root):
+                parts = blob.key.split("/")
+                if len(parts) <= depth:
+                    continue
+                prefix = "/".join(parts[:depth])
+                newest[prefix] = max(newest.get(prefix, 0.0), blob.modified)
+        candidates = {p for p, modified in newest.items() if modified < cutoff}
+        if not candidates:
+            return 0
+        kept = self.store.kept_blob_prefixes(
+            job_ids=sorted({p.split("/")[1] for p in candidates if not p.startswith("char")}),
+            character_ids=sorted(
+                {p.split("/")[1] for p in candidates if p.startswith("characters/")}
+            ),
+        )
+        removed = 0
+        for prefix in sorted(candidates - kept):
+            self.blobs.delete_prefix(prefix)
+            removed += 1
+        if removed:
+            log.info("removed %d orphaned blob prefixes", removed)
+        return removed

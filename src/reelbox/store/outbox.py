@@ -27,6 +27,7 @@ from sqlalchemy.engine import RowMapping
 from reelbox.jobs.ids import new_event_id
 from reelbox.jobs.status import JobStatus
 from reelbox.store.database import WRITE_OPTION
+from reelbox.store.secret_box import SecretBox
 from reelbox.store.tables import jobs, webhook_attempts, webhook_deliveries, webhook_endpoints
 from reelbox.store.webhook_endpoints import (
     Endpoint,
@@ -220,10 +221,13 @@ def enqueue_job_event(
 class Outbox:
     """Every read and write of webhook deliveries and attempts."""
 
-    def __init__(self, engine: Engine, *, clock: Any = time.time) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Any = time.time, box: SecretBox | None = None
+    ) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._clock = clock
+        self.box = box  # decrypts endpoints' signing secrets (store/secret_box.py)
 
     def now(self) -> float:
         return float(self._clock())
@@ -285,7 +289,7 @@ class Outbox:
                     .mappings()
                     .one()
                 )
-                endpoint = load_endpoint(conn, delivery.endpoint_id)
+                endpoint = load_endpoint(conn, delivery.endpoint_id, self.box)
                 claimed.append(
                     Claimed(
                         delivery=delivery,

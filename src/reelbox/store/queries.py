@@ -233,3 +233,39 @@ class JobQueries:
                 .one_or_none()
             )
         return None if row is None else character_from_row(row)
+
+    def kept_blob_prefixes(
+        self, *, job_ids: Sequence[str], character_ids: Sequence[str]
+    ) -> set[str]:
+        """The blob prefixes of these jobs and characters that rows still own (the orphan
+        sweep removes the rest): a live job's uploads, the attempt a job runs now, the
+        attempt its generations were recorded from, and an existing character's files."""
+        kept: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(job_ids):
+                live: set[str] = set()
+                for job_id, status, attempt, expired in conn.execute(
+                    select(jobs.c.id, jobs.c.status, jobs.c.attempt, jobs.c.assets_expired).where(
+                        jobs.c.id.in_(chunk)
+                    )
+                ):
+                    if expired:
+                        continue
+                    live.add(job_id)
+                    kept.add(f"uploads/{job_id}")
+                    if status == JobStatus.IN_PROGRESS.value:
+                        kept.add(f"videos/{job_id}/{attempt}")
+                for (key,) in conn.execute(
+                    select(generations.c.video_key).where(generations.c.job_id.in_(live))
+                ):
+                    kept.add("/".join(key.split("/")[:3]))  # videos/{job}/{attempt}
+            for chunk in _chunks(character_ids):
+                for (character_id,) in conn.execute(
+                    select(characters.c.id).where(characters.c.id.in_(chunk))
+                ):
+                    kept.add(f"characters/{character_id}")
+        return kept
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -12,10 +12,12 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
+from reelbox.disk import FolderProbe
 from reelbox.jobs.models import Character, Job
 from reelbox.jobs.status import FailureCode, JobStatus, check_transition
 from reelbox.store.database import WRITE_OPTION
@@ -28,6 +30,10 @@ from reelbox.store.rows import (
     job_from_row,
 )
 from reelbox.store.tables import characters, generations, job_events, jobs
+
+DEFAULT_RETENTION_SECONDS = 86400.0
+MAX_UNSPENT_REQUEUES = 20  # storage-fault requeues of one job before they spend attempts
+CLAIM_CANDIDATES = 8  # projects tried per claim when some turn out full (PostgreSQL)
 
 
 class QueueFull(Exception):
@@ -50,13 +56,56 @@ class Store(JobQueries):
     """All persistence of the job system, on one SQLAlchemy engine.
 
     `clock` is injectable so expiry and leases can be tested without sleeping.
+    `retention_seconds` is how long a finished job's media is kept (failed and cancelled jobs'
+    inputs too). `min_free_bytes` is the free space below which a SQLite database's folder
+    counts as a storage problem (`storage_problem`).
     """
 
-    def __init__(self, engine: Engine, *, clock: Any = time.time) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Any = time.time,
+        retention_seconds: float = DEFAULT_RETENTION_SECONDS,
+        min_free_bytes: int = 0,
+    ) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._clock = clock
         self._postgres = engine.dialect.name == "postgresql"
+        self.retention_seconds = retention_seconds
+        database = engine.url.database
+        self._probe = (
+            FolderProbe(
+                Path(database).resolve().parent, label="the database", min_free_bytes=min_free_bytes
+            )
+            if engine.dialect.name == "sqlite" and database and database != ":memory:"
+            else None
+        )
+
+    def storage_problem(self) -> str | None:
+        """Why the database cannot take writes now (SQLite: its folder is full or read-only),
+        or None. PostgreSQL's own disk is its server's business: None."""
+        return None if self._probe is None else self._probe.problem()
+
+    def _lock_project(self, conn: Connection, purpose: str, project: str) -> None:
+        """PostgreSQL: serialise `purpose` for `project` across every server until the
+        transaction ends (SQLite writers are serialised by BEGIN IMMEDIATE already)."""
+        if self._postgres:
+            conn.execute(
+                select(func.pg_advisory_xact_lock(func.hashtextextended(f"{purpose}:{project}", 0)))
+            )
+
+    def _expires_at(self, conn: Connection, job_id: str, now: float) -> float | None:
+        """When a job that ends now stops keeping its media: retention after the end, or after
+        creation for the Azure Sora 1 dialect (SORA_API.md B2)."""
+        row = conn.execute(
+            select(jobs.c.created_at, jobs.c.extra).where(jobs.c.id == job_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        from_creation = (row[1] or {}).get("expires_from") == "creation"
+        return (row[0] if from_creation else now) + self.retention_seconds
 
     @property
     def local(self) -> bool:
@@ -96,6 +145,8 @@ class Store(JobQueries):
         now = self.now()
         spec = new.spec
         with self._writer.begin() as conn:
+            # Count-then-insert is exact only while no other server inserts meanwhile.
+            self._lock_project(conn, "queue", new.project)
             queued = conn.execute(
                 select(func.count())
                 .select_from(jobs)
@@ -184,7 +235,7 @@ class Store(JobQueries):
         if self._postgres:
             query = query.with_for_update(skip_locked=True, of=jobs)
         with self._writer.begin() as conn:
-            found = conn.execute(query).one_or_none()
+            found = self._claimable(conn, query, per_project_limit)
             if found is None:
                 return None
             job_id, project = found
@@ -212,6 +263,27 @@ class Store(JobQueries):
                 now=now,
             )
         return job_from_row(row)
+
+    def _claimable(self, conn: Connection, query: Any, per_project_limit: int) -> Any:
+        """The (id, project) to claim, or None. On PostgreSQL the project's running count is
+        checked again under its advisory lock: another server may have claimed one of its jobs
+        since the snapshot `query` saw, and the running limit must hold across servers."""
+        full: list[str] = []
+        for _ in range(CLAIM_CANDIDATES):
+            candidate = query.where(jobs.c.project.not_in(full)) if full else query
+            found = conn.execute(candidate).one_or_none()
+            if found is None or not self._postgres:
+                return found
+            self._lock_project(conn, "running", found[1])
+            running = conn.execute(
+                select(func.count())
+                .select_from(jobs)
+                .where(jobs.c.project == found[1], jobs.c.status == JobStatus.IN_PROGRESS.value)
+            ).scalar_one()
+            if running < per_project_limit:
+                return found
+            full.append(found[1])
+        return None
 
     def report_progress(
         self, job_id: str, *, attempt: int, progress: int, lease_seconds: float
@@ -402,6 +474,7 @@ class Store(JobQueries):
             "error_code": code,
             "error_message": message,
             "completed_at": now,
+            "expires_at": self._expires_at(conn, job_id, now),
             "lease_owner": None,
             "lease_expires_at": None,
         }
@@ -451,6 +524,7 @@ class Store(JobQueries):
                     "error_code": "internal_error",
                     "error_message": f"{reason} (after {attempt} attempts)",
                     "completed_at": now,
+                    "expires_at": self._expires_at(conn, job_id, now),
                     "lease_owner": None,
                     "lease_expires_at": None,
                 },
@@ -461,6 +535,38 @@ class Store(JobQueries):
                 now=now,
             )
             return JobStatus.FAILED if ok else None
+
+    def requeue_unspent(self, job_id: str, *, attempt: int, reason: str) -> bool:
+        """Put back a run that could not write its results (storage full or read-only) without
+        spending one of the job's attempts: the fault is the server's, not the job's.
+
+        False when the run is no longer this attempt's, or when the job was already put back
+        this way `MAX_UNSPENT_REQUEUES` times (a fault of this job alone, say an unreadable
+        input, must not loop forever): the caller then spends an attempt (`requeue_or_fail`).
+        """
+        now = self.now()
+        with self._writer.begin() as conn:
+            extra = conn.execute(select(jobs.c.extra).where(jobs.c.id == job_id)).scalar()
+            count = int((extra or {}).get("storage_requeues", 0))
+            if count >= MAX_UNSPENT_REQUEUES:
+                return False
+            return self._transition(
+                conn,
+                job_id,
+                target=JobStatus.QUEUED,
+                # `attempt` stays a fencing token that only grows; the budget grows with it.
+                values={
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                    "max_attempts": jobs.c.max_attempts + 1,
+                    "extra": {**(extra or {}), "storage_requeues": count + 1},
+                },
+                attempt=attempt,
+                expected=[JobStatus.IN_PROGRESS],
+                event="job.requeued",
+                data={"reason": reason, "attempt": attempt, "attempt_spent": False},
+                now=now,
+            )
 
     def cancel(self, job_id: str, *, project: str) -> Job | None:
         """Cancel an unfinished job, or do nothing to a finished one; then mark it deleted.
@@ -492,6 +598,7 @@ class Store(JobQueries):
                         "error_code": "cancelled",
                         "error_message": "The job was cancelled.",
                         "completed_at": now,
+                        "expires_at": self._expires_at(conn, job_id, now),
                     },
                     attempt=None,
                     expected=[JobStatus.QUEUED, JobStatus.IN_PROGRESS],

@@ -18,6 +18,8 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+SECRET_TYPE = String(128).with_variant(Text(), "postgresql")
+
 jobs = Table(
     "jobs",
     metadata,
@@ -118,9 +120,10 @@ webhook_endpoints = Table(
     Column("name", String(256), nullable=False),
     Column("url", Text, nullable=False),
     Column("event_types", JSON, nullable=False),
-    # The raw `whsec_` secret: signing needs the key itself, so it cannot be hashed.
-    Column("secret", String(128), nullable=False),
-    Column("previous_secret", String(128), nullable=True),
+    # The `whsec_` secret, encrypted (store/secret_box.py): signing needs the key itself, so
+    # it cannot be hashed. SQLite ignores VARCHAR lengths; PostgreSQL stores TEXT (0004).
+    Column("secret", SECRET_TYPE, nullable=False),
+    Column("previous_secret", SECRET_TYPE, nullable=True),
     Column("previous_secret_expires_at", Float, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
@@ -223,4 +226,15 @@ project_quotas = Table(
     Column("seconds_per_month", Float, nullable=True),
     Column("concurrent_jobs", Integer, nullable=True),
     Column("updated_at", Float, nullable=False),
+)
+
+# One row per accepted create, per project, for the request-rate limit shared by every server
+# on a PostgreSQL database (store/rate_limits.py); rows older than the window are deleted.
+rate_limit_hits = Table(
+    "rate_limit_hits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(128), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_rate_limit_hits_project_at", "project", "at"),
 )

@@ -1,4 +1,9 @@
-"""Webhook endpoints: where a project's events go, and the secrets they are signed with."""
+"""Webhook endpoints: where a project's events go, and the secrets they are signed with.
+
+Signing secrets are stored encrypted when a `SecretBox` is given (the server always gives one:
+`store/secret_box.py`); rows written before that are read as they are and sealed by
+`EndpointStore.seal_plaintext()` at start-up.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, up
 from sqlalchemy.engine import RowMapping
 
 from reelbox.store.database import WRITE_OPTION
+from reelbox.store.secret_box import SecretBox, SecretKeyError
 from reelbox.store.tables import webhook_endpoints
 
 T = TypeVar("T")
@@ -54,27 +60,44 @@ class Page(Generic[T]):
     has_more: bool
 
 
-def _endpoint(row: RowMapping) -> Endpoint:
+def _open(box: SecretBox | None, value: str, row_id: str) -> str:
+    if box is not None:
+        return box.open(value, row_id=row_id)
+    if SecretBox.is_sealed(value):
+        raise SecretKeyError("webhook secrets are encrypted but no secret key was given")
+    return value
+
+
+def _seal(box: SecretBox | None, value: str | None, row_id: str) -> str | None:
+    if value is None or box is None:
+        return value
+    return box.seal(value, row_id=row_id)
+
+
+def _endpoint(row: RowMapping, box: SecretBox | None) -> Endpoint:
+    previous = row["previous_secret"]
     return Endpoint(
         id=row["id"],
         project=row["project"],
         name=row["name"],
         url=row["url"],
         event_types=tuple(row["event_types"]),
-        secret=row["secret"],
-        previous_secret=row["previous_secret"],
+        secret=_open(box, row["secret"], row["id"]),
+        previous_secret=None if previous is None else _open(box, previous, row["id"]),
         previous_secret_expires_at=row["previous_secret_expires_at"],
         created_at=int(row["created_at"]),
         updated_at=int(row["updated_at"]),
     )
 
 
-def load_endpoint(conn: Connection, endpoint_id: str) -> Endpoint:
+def load_endpoint(conn: Connection, endpoint_id: str, box: SecretBox | None = None) -> Endpoint:
     row = conn.execute(select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id))
-    return _endpoint(row.mappings().one())
+    return _endpoint(row.mappings().one(), box)
 
 
-def _owned(conn: Connection, endpoint_id: str, project: str) -> Endpoint | None:
+def _owned(
+    conn: Connection, endpoint_id: str, project: str, box: SecretBox | None
+) -> Endpoint | None:
     row = (
         conn.execute(
             select(webhook_endpoints).where(
@@ -84,7 +107,7 @@ def _owned(conn: Connection, endpoint_id: str, project: str) -> Endpoint | None:
         .mappings()
         .one_or_none()
     )
-    return None if row is None else _endpoint(row)
+    return None if row is None else _endpoint(row, box)
 
 
 def newest_first_page(
@@ -113,10 +136,41 @@ def newest_first_page(
 class EndpointStore:
     """Every read and write of webhook endpoints."""
 
-    def __init__(self, engine: Engine, *, clock: Any = time.time) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Any = time.time, box: SecretBox | None = None
+    ) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._clock = clock
+        self.box = box
+
+    def seal_plaintext(self) -> int:
+        """Encrypt the secrets of rows stored before encryption; returns how many rows."""
+        if self.box is None:
+            return 0
+        sealed = 0
+        e = webhook_endpoints.c
+        with self._writer.begin() as conn:
+            rows = conn.execute(select(e.id, e.secret, e.previous_secret)).all()
+            for endpoint_id, secret, previous in rows:
+                if SecretBox.is_sealed(secret) and (
+                    previous is None or SecretBox.is_sealed(previous)
+                ):
+                    continue
+                conn.execute(
+                    update(webhook_endpoints)
+                    .where(e.id == endpoint_id, e.secret == secret)
+                    .values(
+                        secret=_seal(self.box, _open(self.box, secret, endpoint_id), endpoint_id),
+                        previous_secret=_seal(
+                            self.box,
+                            None if previous is None else _open(self.box, previous, endpoint_id),
+                            endpoint_id,
+                        ),
+                    )
+                )
+                sealed += 1
+        return sealed
 
     def now(self) -> float:
         return float(self._clock())
@@ -134,17 +188,17 @@ class EndpointStore:
                     name=name,
                     url=url,
                     event_types=list(event_types),
-                    secret=secret,
+                    secret=_seal(self.box, secret, endpoint_id),
                     created_at=now,
                     updated_at=now,
                 )
             )
-            return load_endpoint(conn, endpoint_id)
+            return load_endpoint(conn, endpoint_id, self.box)
 
     def get(self, endpoint_id: str, *, project: str) -> Endpoint | None:
         """The project's endpoint with this id; another project's is None (never disclosed)."""
         with self.engine.connect() as conn:
-            return _owned(conn, endpoint_id, project)
+            return _owned(conn, endpoint_id, project, self.box)
 
     def list(self, *, project: str, limit: int, after: str | None) -> Page[Endpoint]:
         scope = webhook_endpoints.c.project == project
@@ -157,7 +211,7 @@ class EndpointStore:
                 after=after,
                 limit=limit,
             )
-        return Page(items=[_endpoint(r) for r in rows], has_more=more)
+        return Page(items=[_endpoint(r, self.box) for r in rows], has_more=more)
 
     def update(
         self,
@@ -170,7 +224,7 @@ class EndpointStore:
     ) -> Endpoint | None:
         """Change what is given; `updated_at` moves only when something actually changed."""
         with self._writer.begin() as conn:
-            current = _owned(conn, endpoint_id, project)
+            current = _owned(conn, endpoint_id, project, self.box)
             if current is None:
                 return None
             values: dict[str, Any] = {}
@@ -186,7 +240,7 @@ class EndpointStore:
                     .where(webhook_endpoints.c.id == endpoint_id)
                     .values(updated_at=self.now(), **values)
                 )
-            return load_endpoint(conn, endpoint_id)
+            return load_endpoint(conn, endpoint_id, self.box)
 
     def rotate_secret(
         self, endpoint_id: str, *, project: str, secret: str, keep_old_for: float
@@ -194,7 +248,7 @@ class EndpointStore:
         """Replace the signing secret; the old one keeps signing for `keep_old_for` seconds."""
         now = self.now()
         with self._writer.begin() as conn:
-            current = _owned(conn, endpoint_id, project)
+            current = _owned(conn, endpoint_id, project, self.box)
             if current is None:
                 return None
             keep = keep_old_for > 0
@@ -202,13 +256,13 @@ class EndpointStore:
                 update(webhook_endpoints)
                 .where(webhook_endpoints.c.id == endpoint_id)
                 .values(
-                    secret=secret,
-                    previous_secret=current.secret if keep else None,
+                    secret=_seal(self.box, secret, endpoint_id),
+                    previous_secret=_seal(self.box, current.secret, endpoint_id) if keep else None,
                     previous_secret_expires_at=now + keep_old_for if keep else None,
                     updated_at=now,
                 )
             )
-            return load_endpoint(conn, endpoint_id)
+            return load_endpoint(conn, endpoint_id, self.box)
 
     def delete(self, endpoint_id: str, *, project: str) -> bool:
         """Delete an endpoint with its deliveries (pending ones are never sent)."""

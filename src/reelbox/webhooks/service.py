@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from reelbox.jobs.ids import new_video_id
 from reelbox.settings import Settings
 from reelbox.store.outbox import Outbox
+from reelbox.store.secret_box import SecretBox
 from reelbox.store.webhook_endpoints import Endpoint, EndpointStore
 from reelbox.webhooks.deliverer import Deliverer, DelivererSettings
 from reelbox.webhooks.destinations import DestinationPolicy, Resolver, SystemResolver
@@ -59,7 +60,14 @@ class WebhookService:
             allowed_networks=settings.webhook_allowed_networks,
         )
         resolver = resolver or SystemResolver()
-        outbox = Outbox(engine)
+        # Signing secrets are encrypted at rest with the server's key (store/secret_box.py).
+        box = SecretBox.from_setting(
+            settings.secret_key.get_secret_value() if settings.secret_key else None,
+            data_dir=settings.data_dir,
+        )
+        endpoints = EndpointStore(engine, box=box)
+        endpoints.seal_plaintext()  # rows from before encryption, once
+        outbox = Outbox(engine, box=box)
         sender = Sender(
             policy=policy,
             timeout=settings.webhook_timeout_seconds,
@@ -82,7 +90,7 @@ class WebhookService:
             ),
         )
         return cls(
-            endpoints=EndpointStore(engine),
+            endpoints=endpoints,
             outbox=outbox,
             deliverer=deliverer,
             policy=policy,
