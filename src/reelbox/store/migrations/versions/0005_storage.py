@@ -1,8 +1,8 @@
 """Request-rate limit hits shared by servers on one database; room for encrypted webhook
 secrets (sealed at start-up by `EndpointStore.seal_plaintext`, which needs the server key).
 
-Revision ID: 0004_storage
-Revises: 0003
+Revision ID: 0005_storage
+Revises: 0004_keys
 """
 
 import sqlalchemy as sa
