@@ -31,7 +31,7 @@ from reelbox.api import studio as studio_api
 from reelbox.api.deps import KeyRing, Services
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
-from reelbox.blobs.local import LocalBlobStore
+from reelbox.blobs.factory import open_blob_store
 from reelbox.engines.catalog import Catalog, ProfileSpec
 from reelbox.engines.registry import check_weights
 from reelbox.executors.local import LocalExecutor
@@ -77,7 +77,9 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         engine = connect(database_url)
         migrate(engine)
         store = Store(engine)
-        blobs = LocalBlobStore(settings.blob_dir)
+        blobs = open_blob_store(
+            url=settings.blob_url, local_dir=settings.blob_dir, options=settings.blob_options
+        )
         blobs.clean_staging(older_than=3600)
         catalog = build_catalog(settings)
         moderator = Moderator(settings.moderation)
@@ -101,6 +103,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     memory_mb=settings.worker_memory_mb,
                     moderation=settings.moderation,
                     environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
+                    blob_url=settings.blob_url,
+                    blob_options=settings.blob_options,
                 ),
                 slots=settings.workers,
                 store=store,

@@ -214,6 +214,19 @@ class Settings(BaseSettings):
 
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
 
+    # Cluster mode (docs/cluster.md): media in an object store.
+    blob_url: str | None = Field(
+        default=None, description="s3://bucket/prefix, gs://…, az://…, file://…; None: data_dir."
+    )
+    blob_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="obstore options: endpoint, region, access_key_id, allow_http, …",
+    )
+    download_redirect: bool = Field(
+        False, description="Answer content requests with a 302 to a signed URL."
+    )
+    download_url_seconds: float = Field(300, gt=0, le=7 * 86400)
+
     default_model: str = "sora-2"
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
     aliases: dict[str, str] = Field(default_factory=_default_aliases)
@@ -276,6 +289,15 @@ class Settings(BaseSettings):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
         return value
 
+    @field_validator("blob_url")
+    @classmethod
+    def _check_blob_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            from reelbox.blobs.object_store import check_url
+
+            check_url(value)
+        return value
+
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _check_networks(cls, value: list[str]) -> list[str]:
@@ -299,6 +321,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"deployment {deployment!r} points at unknown model {target!r}")
         if self.default_model not in profiles and self.default_model not in self.aliases:
             raise ValueError(f"default_model {self.default_model!r} is not a profile or alias")
+        signing = ("s3:", "s3a:", "gs:", "az:", "azure:", "abfs:", "abfss:", "adl:")
+        if self.download_redirect and not (self.blob_url or "").startswith(signing):
+            raise ValueError("download_redirect needs a blob_url on s3://, gs:// or az://")
         if not self.api_keys and not self.insecure and not is_loopback(self.host):
             raise ValueError(
                 f"refusing to listen on {self.host!r} without API keys: set REELBOX_API_KEYS, "

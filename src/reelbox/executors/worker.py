@@ -24,7 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from reelbox.blobs.local import LocalBlobStore
+from reelbox.blobs.factory import open_blob_store
 from reelbox.engines.base import Engine
 from reelbox.engines.registry import build_engine
 from reelbox.executors.runner import RunSettings, run_job
@@ -50,6 +50,8 @@ class WorkerConfig:
     memory_mb: int = 0
     moderation: ModerationSettings | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    blob_url: str | None = None  # an object store (cluster mode); None: blob_dir
+    blob_options: dict[str, Any] = field(default_factory=dict)
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -93,7 +95,9 @@ def worker_main(conn: Connection, config: WorkerConfig, parent_pid: int) -> None
     if config.memory_mb:
         _limit_memory(config.memory_mb)
     store = Store(connect(config.database_url, pool_size=2))
-    blobs = LocalBlobStore(config.blob_dir)
+    blobs = open_blob_store(
+        url=config.blob_url, local_dir=config.blob_dir, options=config.blob_options
+    )
     moderator = Moderator(config.moderation) if config.moderation is not None else None
     engines = _warm_engines(config.profiles)
     conn.send(("ready",))  # the parent sends jobs (and starts their clocks) only from now on

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from reelbox.blobs.base import BlobStore
 from reelbox.blobs.keys import delete_job_media
+from reelbox.blobs.object_store import ObjectBlobStore
+from reelbox.blobs.orphans import sweep_orphans
 from reelbox.executors.base import Executor
 from reelbox.store.store import Store
 
@@ -49,6 +51,8 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._last_sweep = 0.0
         self._last_recovery = 0.0
+        self._last_orphan_sweep = 0.0
+        self.orphan_sweep_interval = 3600.0  # an object store's orphan sweep lists the bucket
 
     def start(self) -> None:
         self.recover(everything=self.settings.recover_all_on_start)
@@ -122,4 +126,14 @@ class Scheduler:
             delete_job_media(self.blobs, job.id)
             self.store.mark_assets_expired(job.id)
             swept += 1
+        now = time.monotonic()
+        if isinstance(self.blobs, ObjectBlobStore) and (
+            now - self._last_orphan_sweep >= self.orphan_sweep_interval
+        ):
+            self._last_orphan_sweep = now
+            sweep_orphans(self.blobs, current_attempt=self._attempt_of)
         return swept
+
+    def _attempt_of(self, job_id: str) -> int | None:
+        job = self.store.get_job(job_id)
+        return None if job is None else job.attempt
