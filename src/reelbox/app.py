@@ -38,6 +38,8 @@ from reelbox.executors.local import LocalExecutor
 from reelbox.executors.runner import RunSettings
 from reelbox.executors.worker import WorkerConfig
 from reelbox.moderation.moderator import Moderator
+from reelbox.notify.hub import EventHub
+from reelbox.notify.source import start_notifications
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
@@ -135,12 +137,27 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             moderation_log=ModerationLog(engine),
             videos=VideoReader(engine),
         )
+        # Job changes from every replica (PostgreSQL NOTIFY) or one poller (SQLite) wake the
+        # event streams and the scheduler.
+        events = EventHub()
+        if scheduler is not None:
+            wake = scheduler.wake
+            events.on_change(lambda kind, _job: wake() if kind == "status" else None)
+        notifications = await start_notifications(
+            engine, events, poll_interval=settings.events_poll_interval_seconds
+        )
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:
             webhooks.start()  # the deliverer: a task on this event loop
         try:
-            yield {"services": services, "scheduler": scheduler, "webhooks": webhooks}
+            yield {
+                "services": services,
+                "scheduler": scheduler,
+                "webhooks": webhooks,
+                "events": events,
+            }
         finally:
+            await notifications.stop()
             await webhooks.stop()
             await moderator.aclose()
             services.videos.close()

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from reelbox.jobs.models import Character, Job
 from reelbox.jobs.status import FailureCode, JobStatus, check_transition
+from reelbox.notify.hub import CHANNEL, Kind, payload
 from reelbox.store.database import WRITE_OPTION
 from reelbox.store.moderation_log import NewModerationEvent, insert_event
 from reelbox.store.outbox import enqueue_job_event
@@ -57,6 +58,7 @@ class Store(JobQueries):
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._clock = clock
         self._postgres = engine.dialect.name == "postgresql"
+        self._progress_sent: dict[tuple[str, int], int] = {}
 
     @property
     def local(self) -> bool:
@@ -64,6 +66,11 @@ class Store(JobQueries):
         return not self._postgres
 
     # -- events -----------------------------------------------------------------------------------
+
+    def _notify(self, conn: Connection, kind: Kind, job_id: str) -> None:
+        """Tell every replica about a change; PostgreSQL delivers it only if this commits."""
+        if self._postgres:
+            conn.execute(select(func.pg_notify(CHANNEL, payload(kind, job_id))))
 
     def _event(
         self,
@@ -137,6 +144,7 @@ class Store(JobQueries):
                 to_status=JobStatus.QUEUED,
                 now=now,
             )
+            self._notify(conn, "status", new.id)
             row = conn.execute(select(jobs).where(jobs.c.id == new.id)).mappings().one()
         return job_from_row(row)
 
@@ -195,6 +203,7 @@ class Store(JobQueries):
                 data={"attempt": row["attempt"]},
                 now=now,
             )
+            self._notify(conn, "status", job_id)
         return job_from_row(row)
 
     def report_progress(
@@ -219,6 +228,11 @@ class Store(JobQueries):
                 )
             )
             if result.rowcount == 1:
+                if self._postgres and self._progress_sent.get((job_id, attempt)) != progress:
+                    if len(self._progress_sent) > 1000:
+                        self._progress_sent.clear()
+                    self._progress_sent[(job_id, attempt)] = progress
+                    self._notify(conn, "progress", job_id)
                 return LeaseState.HELD
             row = conn.execute(
                 select(jobs.c.status, jobs.c.attempt).where(jobs.c.id == job_id)
@@ -280,6 +294,7 @@ class Store(JobQueries):
         )
         # The webhook outbox rows commit (or roll back) with the change that causes them.
         enqueue_job_event(conn, job_id=job_id, project=row[1], status=target, now=now)
+        self._notify(conn, "status", job_id)
         return True
 
     def complete(
@@ -492,6 +507,7 @@ class Store(JobQueries):
                 to_status=None,
                 now=now,
             )
+            self._notify(conn, "status", job_id)
         return job
 
     # -- expiry -----------------------------------------------------------------------------------
@@ -540,4 +556,3 @@ class Store(JobQueries):
             image_key=image_key,
             created_at=int(now),
         )
-
