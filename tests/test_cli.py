@@ -142,3 +142,12 @@ def test_moderation_log_and_stats_read_the_audit_log(tmp_path: Path) -> None:
     assert stats.returncode == 0 and "hate" in stats.stdout and "3" in stats.stdout
     bad = _run("moderation", "log", "--data-dir", "data", "--since", "soon", cwd=tmp_path)
     assert bad.returncode == 2
+
+
+def test_an_api_replica_refuses_sqlite_naming_the_setting(tmp_path: Path) -> None:
+    result = _run("serve", "--no-workers", "--port", "0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert " ".join(result.stdout.split()) == (  # one line, wrapped by the terminal's width
+        "Invalid settings: --no-workers needs a PostgreSQL database_url (API replicas share "
+        "one database; SQLite serves one machine)"
+    )

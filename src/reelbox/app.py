@@ -40,6 +40,7 @@ from reelbox.executors.worker import WorkerConfig
 from reelbox.moderation.moderator import Moderator
 from reelbox.notify.hub import EventHub
 from reelbox.notify.source import start_notifications
+from reelbox.scheduler.leader import Leadership
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
@@ -108,7 +109,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     blob_url=settings.blob_url,
                     blob_options=settings.blob_options,
                 ),
-                slots=settings.workers,
+                slots=0 if settings.role == "api" else settings.workers,
                 store=store,
                 job_timeout=settings.job_timeout_seconds,
             )
@@ -123,6 +124,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     sweep_interval=settings.sweep_interval_seconds,
                     recover_all_on_start=engine.dialect.name == "sqlite",
                 ),
+                leadership=Leadership(database_url) if settings.role == "api" else None,
             )
             scheduler.start()
         services = Services(

@@ -226,6 +226,10 @@ class Settings(BaseSettings):
         False, description="Answer content requests with a 302 to a signed URL."
     )
     download_url_seconds: float = Field(300, gt=0, le=7 * 86400)
+    # Cluster mode: API replicas (`reelbox serve --no-workers` is role "api") and the executor.
+    role: Literal["all", "api"] = Field(
+        "all", description="all: API + scheduler + workers; api: a replica without workers."
+    )
 
     default_model: str = "sora-2"
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
@@ -324,6 +328,11 @@ class Settings(BaseSettings):
         signing = ("s3:", "s3a:", "gs:", "az:", "azure:", "abfs:", "abfss:", "adl:")
         if self.download_redirect and not (self.blob_url or "").startswith(signing):
             raise ValueError("download_redirect needs a blob_url on s3://, gs:// or az://")
+        if self.role == "api" and not self.resolved_database_url.startswith("postgresql"):
+            raise ValueError(
+                "role = 'api' (--no-workers) needs a PostgreSQL database_url: "
+                "API replicas share one database, and SQLite serves one machine"
+            )
         if not self.api_keys and not self.insecure and not is_loopback(self.host):
             raise ValueError(
                 f"refusing to listen on {self.host!r} without API keys: set REELBOX_API_KEYS, "

@@ -17,6 +17,7 @@ from reelbox.blobs.keys import delete_job_media
 from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.blobs.orphans import sweep_orphans
 from reelbox.executors.base import Executor
+from reelbox.scheduler.leader import Leadership
 from reelbox.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,14 @@ class Scheduler:
         blobs: BlobStore,
         executor: Executor,
         settings: SchedulerSettings,
+        leadership: Leadership | None = None,
     ) -> None:
         self.store = store
         self.blobs = blobs
         self.executor = executor
         self.settings = settings
+        # With API replicas only the elected one dispatches, recovers and sweeps (leader.py).
+        self.leadership = leadership
         self.owner = f"node-{uuid.uuid4().hex[:12]}"
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -70,6 +74,8 @@ class Scheduler:
         if self._thread is not None:
             self._thread.join()
         self.executor.shutdown()
+        if self.leadership is not None:
+            self.leadership.release()
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -82,6 +88,8 @@ class Scheduler:
 
     def tick(self) -> None:
         self.executor.poll()
+        if self.leadership is not None and not self.leadership.holds():
+            return
         self.dispatch()
         now = time.monotonic()
         if now - self._last_recovery >= self.settings.lease_seconds / 2:
