@@ -34,6 +34,7 @@ from reelbox.api.request_id import RequestIdMiddleware
 from reelbox.blobs.factory import open_blob_store
 from reelbox.engines.catalog import Catalog, ProfileSpec
 from reelbox.engines.registry import check_weights
+from reelbox.executors.base import Executor
 from reelbox.executors.local import LocalExecutor
 from reelbox.executors.runner import RunSettings
 from reelbox.executors.worker import WorkerConfig
@@ -59,6 +60,30 @@ def build_catalog(settings: Settings) -> Catalog:
         for name, p in settings.profiles.items()
     }
     return Catalog(profiles, settings.aliases)
+
+
+def needs_leader(settings: Settings) -> bool:
+    """API replicas and a shared Ray cluster: one replica's scheduler dispatches."""
+    return settings.role == "api" or settings.executor == "ray"
+
+
+def build_ray_executor(settings: Settings, *, config: WorkerConfig, store: Store) -> Executor:
+    from reelbox.executors.ray_executor import RayExecutor, RayProfile
+
+    profiles = {
+        name: RayProfile(**settings.ray_profiles[name].model_dump())
+        if name in settings.ray_profiles
+        else RayProfile()
+        for name in settings.profiles
+    }
+    return RayExecutor(
+        address=settings.ray_address,
+        namespace=settings.ray_namespace,
+        config=config,
+        profiles={n: p for n, p in profiles.items() if p.replicas > 0},
+        store=store,
+        job_timeout=settings.job_timeout_seconds,
+    )
 
 
 def warn_unmoderated(settings: Settings) -> None:
@@ -94,25 +119,30 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     check_weights(profile.engine, profile.options)
                 except ValueError as exc:
                     raise ValueError(f"profile {name!r}: {exc}") from None
-            executor = LocalExecutor(
-                config=WorkerConfig(
-                    database_url=database_url,
-                    blob_dir=settings.blob_dir.resolve(),
-                    profiles={n: (p.engine, p.options) for n, p in settings.profiles.items()},
-                    run=RunSettings(
-                        lease_seconds=settings.lease_seconds,
-                        retention_seconds=settings.retention_seconds,
-                    ),
-                    memory_mb=settings.worker_memory_mb,
-                    moderation=settings.moderation,
-                    environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
-                    blob_url=settings.blob_url,
-                    blob_options=settings.blob_options,
+            worker_config = WorkerConfig(
+                database_url=database_url,
+                blob_dir=settings.blob_dir.resolve(),
+                profiles={n: (p.engine, p.options) for n, p in settings.profiles.items()},
+                run=RunSettings(
+                    lease_seconds=settings.lease_seconds,
+                    retention_seconds=settings.retention_seconds,
                 ),
-                slots=0 if settings.role == "api" else settings.workers,
-                store=store,
-                job_timeout=settings.job_timeout_seconds,
+                memory_mb=settings.worker_memory_mb,
+                moderation=settings.moderation,
+                environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
+                blob_url=settings.blob_url,
+                blob_options=settings.blob_options,
             )
+            executor: Executor
+            if settings.executor == "ray":
+                executor = build_ray_executor(settings, config=worker_config, store=store)
+            else:
+                executor = LocalExecutor(
+                    config=worker_config,
+                    slots=0 if settings.role == "api" else settings.workers,
+                    store=store,
+                    job_timeout=settings.job_timeout_seconds,
+                )
             scheduler = Scheduler(
                 store=store,
                 blobs=blobs,
@@ -124,7 +154,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     sweep_interval=settings.sweep_interval_seconds,
                     recover_all_on_start=engine.dialect.name == "sqlite",
                 ),
-                leadership=Leadership(database_url) if settings.role == "api" else None,
+                leadership=Leadership(database_url) if needs_leader(settings) else None,
             )
             scheduler.start()
         services = Services(

@@ -126,6 +126,20 @@ class ModerationSettings(BaseModel):
         return self.projects.get(project, self.policy)
 
 
+class RayProfileSettings(BaseModel):
+    """How a profile's actors are placed on a Ray cluster (`[ray_profiles.NAME]`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replicas: int = Field(1, ge=0, le=4096, description="Actors (0: not served on Ray).")
+    num_gpus: float = Field(0, ge=0)
+    num_cpus: float = Field(1, ge=0)
+    resources: dict[str, float] = Field(default_factory=dict, description="Custom resources.")
+    runtime_env: dict[str, Any] = Field(default_factory=dict)
+    max_restarts: int = Field(3, ge=-1, description="Ray restarts of a dead actor (-1: always).")
+    spread: bool = Field(True, description="Place the actors on different nodes where possible.")
+
+
 def _default_profiles() -> dict[str, ProfileSettings]:
     return {
         EMBEDDED_PROFILE: ProfileSettings(
@@ -230,6 +244,10 @@ class Settings(BaseSettings):
     role: Literal["all", "api"] = Field(
         "all", description="all: API + scheduler + workers; api: a replica without workers."
     )
+    executor: Literal["local", "ray"] = Field("local", description="Where jobs run.")
+    ray_address: str = Field("auto", description="'auto', 'ray://host:10001' or 'host:6379'.")
+    ray_namespace: str = "reelbox"
+    ray_profiles: dict[str, RayProfileSettings] = Field(default_factory=dict)
 
     default_model: str = "sora-2"
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
@@ -333,6 +351,14 @@ class Settings(BaseSettings):
                 "role = 'api' (--no-workers) needs a PostgreSQL database_url: "
                 "API replicas share one database, and SQLite serves one machine"
             )
+        if self.executor == "ray":
+            if not self.resolved_database_url.startswith("postgresql"):
+                raise ValueError("executor = 'ray' needs a PostgreSQL database_url")
+            if self.blob_url is None:
+                raise ValueError("executor = 'ray' needs a blob_url that every Ray node reaches")
+        for name in self.ray_profiles:
+            if name not in profiles:
+                raise ValueError(f"ray_profiles.{name}: no such profile")
         if not self.api_keys and not self.insecure and not is_loopback(self.host):
             raise ValueError(
                 f"refusing to listen on {self.host!r} without API keys: set REELBOX_API_KEYS, "

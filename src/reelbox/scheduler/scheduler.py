@@ -102,11 +102,14 @@ class Scheduler:
     def dispatch(self) -> int:
         """Claim jobs into free slots; returns how many started."""
         started = 0
+        # An executor with pools per profile (Ray) names the profiles it can start now.
+        free_profiles = getattr(self.executor, "free_profiles", None)
         while self.executor.free_slots() > 0:
             job = self.store.claim_next(
                 owner=self.owner,
                 lease_seconds=self.settings.lease_seconds,
                 per_project_limit=self.settings.per_project_limit,
+                profiles=free_profiles() if callable(free_profiles) else None,
             )
             if job is None:
                 break

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
@@ -150,12 +150,20 @@ class Store(JobQueries):
 
     # -- scheduling ----------------------------------------------------------------------------
 
-    def claim_next(self, *, owner: str, lease_seconds: float, per_project_limit: int) -> Job | None:
+    def claim_next(
+        self,
+        *,
+        owner: str,
+        lease_seconds: float,
+        per_project_limit: int,
+        profiles: Collection[str] | None = None,
+    ) -> Job | None:
         """Move the fairest queued job to `in_progress` and lease it to `owner`.
 
         Fair: among projects under their running limit, the one with the fewest running jobs
         goes first; within a project, oldest first. On Postgres the row is locked with
-        `FOR UPDATE SKIP LOCKED` so concurrent schedulers never claim the same job.
+        `FOR UPDATE SKIP LOCKED` so concurrent schedulers never claim the same job. With
+        `profiles`, only jobs of those profiles (the ones with a free actor) are considered.
         """
         now = self.now()
         # A dedicated alias keeps the correlated subquery readable in SQL.
@@ -173,6 +181,8 @@ class Store(JobQueries):
             .order_by(running, jobs.c.created_at, jobs.c.id)
             .limit(1)
         )
+        if profiles is not None:
+            query = query.where(jobs.c.profile.in_(sorted(profiles)))
         if self._postgres:
             query = query.with_for_update(skip_locked=True, of=jobs)
         with self._writer.begin() as conn:
