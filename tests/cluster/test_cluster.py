@@ -139,6 +139,9 @@ def world(
     finally:
         for replica in replicas:
             replica.stop()
+        import ray
+
+        ray.shutdown()  # this process's own connection (tests ask actors what they run)
         cluster.shutdown()
 
 
@@ -194,7 +197,11 @@ def _actor_of(job_id: str, address: str) -> tuple[str, str]:
         ray.init(address=address, namespace="reelbox", log_to_driver=False)
     for name in ("reelbox-slow-0", "reelbox-slow-1"):
         actor = ray.get_actor(name, namespace="reelbox")
-        if ray.get(actor.current.remote(), timeout=10) == job_id:
+        try:
+            running = ray.get(actor.current.remote(), timeout=10)
+        except ray.exceptions.RayError:  # restarting after a node loss
+            continue
+        if running == job_id:
             [state] = list_actors(filters=[("name", "=", name), ("state", "=", "ALIVE")])
             return name, state.node_id
     raise AssertionError(f"no actor runs {job_id}")
@@ -213,7 +220,7 @@ def test_a_node_killed_mid_job_loses_only_that_run(world: World) -> None:
     video = a.videos.create(model="slow", prompt="a slow river", size="160x96", seconds="8")
     _running_with_progress(a, video.id)
     _, node_id = _actor_of(video.id, world.ray.address)
-    [node] = [n for n in world.ray.worker_nodes if n.unique_id == node_id]
+    [node] = [n for n in world.ray.worker_nodes if n.node_id == node_id]
     world.ray.remove_node(node, allow_graceful=False)
     done = _wait_done(world.sdk(1), video.id)
     assert done.progress == 100

@@ -172,6 +172,9 @@ class RayExecutor:
 
         try:
             ray.get(actor.ready_ref)  # type: ignore[arg-type]
+        except ray.exceptions.ActorUnavailableError:
+            actor.ready_ref = actor.handle.ready.remote()  # restarting: ask again
+            return
         except ray.exceptions.RayActorError as exc:
             # Restarts are used up (or the constructor failed): a fresh actor under the name.
             log.warning("actor %s is gone (%s); creating it again", actor.name, exc)
@@ -242,7 +245,7 @@ class RayExecutor:
                 continue
             try:
                 busy = ray.get(ref)
-            except ray.exceptions.RayActorError:
+            except ray.exceptions.RayError:  # died or restarting: wait until it is warm again
                 actor.ready_ref = actor.handle.ready.remote()
                 continue
             actor.verified = now if busy is None else float("-inf")
