@@ -32,6 +32,7 @@ from reelbox.api.deps import KeyRing, Services
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
 from reelbox.blobs.factory import open_blob_store
+from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
 from reelbox.engines.registry import check_weights
 from reelbox.executors.base import Executor
@@ -109,6 +110,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             url=settings.blob_url, local_dir=settings.blob_dir, options=settings.blob_options
         )
         blobs.clean_staging(older_than=3600)
+        if isinstance(blobs, ObjectBlobStore):
+            blobs.check()  # an unreachable bucket is refused at start, naming blob_url
         catalog = build_catalog(settings)
         moderator = Moderator(settings.moderation)
         warn_unmoderated(settings)

@@ -142,3 +142,11 @@ def test_the_default_is_the_local_store(tmp_path: Path) -> None:
 def test_unknown_schemes_are_refused_naming_the_setting() -> None:
     with pytest.raises(ValueError, match="blob_url 'ftp://x' must start with s3://"):
         check_url("ftp://x")
+
+
+def test_a_missing_bucket_is_refused_naming_the_setting(bucket: Bucket, tmp_path: Path) -> None:
+    url = f"s3://{bucket.name}-missing/media"
+    store = ObjectBlobStore(url, work_dir=tmp_path, options=bucket.options)
+    with pytest.raises(ValueError, match=f"blob_url '{url}' cannot be reached"):
+        store.check()
+    ObjectBlobStore(bucket.url, work_dir=tmp_path, options=bucket.options).check()

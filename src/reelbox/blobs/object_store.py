@@ -226,6 +226,15 @@ class ObjectBlobStore:
             partial.unlink(missing_ok=True)
         return cached
 
+    def check(self) -> None:
+        """Fail fast (ValueError naming `blob_url`) when the bucket cannot be listed."""
+        import obstore
+
+        try:
+            next(iter(obstore.list(self._store, prefix="videos/", chunk_size=1)), None)
+        except Exception as exc:
+            raise ValueError(f"blob_url {self.url!r} cannot be reached: {exc}") from None
+
     def keys(self, prefix: str) -> Iterator[ObjectInfo]:
         """Every object below `prefix/`, in pages."""
         import obstore
