@@ -16,6 +16,9 @@ the Ray part `ray` and `moto[server]` (an S3 server on loopback holds the media)
 2. **Dispatch latency.** Sequential fake-engine jobs (each finished before the next); the
    `job.created` → `job.started` gap from `job_events`, through the Ray executor (a replica
    with `executor = "ray"` on a `ray.cluster_utils.Cluster`) and through the local executor.
+4. **Reads on PostgreSQL.** A bare Starlette endpoint (benchmarks/bare_app.py), retrieve and
+   list on one PostgreSQL-backed server, then retrieve spread over two replicas, each loaded
+   by benchmarks/loadgen.py (a Python load generator: a floor, ratios within the run hold).
 3. **Throughput.** `--jobs` fake-engine jobs (fps 8, 4 s, 0.05 s per frame: ~1.6 s of mostly
    waiting each) created at once on a Ray cluster with one simulated GPU node, then with two
    (one actor per node, `num_gpus = 1`); wall time from the first create to the last completion.
@@ -372,6 +375,98 @@ def bench_ray(*, jobs: int, dispatch_jobs: int) -> dict[str, Any]:
     return results
 
 
+# -- 4. reads on PostgreSQL ----------------------------------------------------------------------
+
+
+def _loadgen(url: str, paths: list[str], *, duration: float, concurrency: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, str(HERE / "loadgen.py"), "--base-url", url, "--duration",
+         str(duration), "--concurrency", str(concurrency), *paths],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    seconds = result["duration_us"] / 1e6
+    return {
+        "rps": round(result["requests"] / seconds, 1),
+        "p50_ms": round(result["p50_us"] / 1000, 1),
+        "p99_ms": round(result["p99_us"] / 1000, 1),
+        "errors": result["status_errors"] + result["read_errors"] + result["timeouts"],
+    }
+
+
+def bench_reads(*, duration: float, concurrency: int) -> dict[str, Any]:
+    """Bare Starlette vs retrieve vs list on PostgreSQL (python load generator, so a floor),
+    then retrieve through two replicas vs one."""
+    results: dict[str, Any] = {}
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    bare = subprocess.Popen(
+        [sys.executable, str(HERE / "bare_app.py"), "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        bare_url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(bare_url + "/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        config = "workers = 2\nmax_running_per_project = 4\nscheduler_interval_seconds = 0.05\n"
+        with (
+            database() as url_db,
+            server(database_url=url_db, config=config + FAKE_PROFILES) as (
+                url,
+                _,
+            ),
+        ):
+            with httpx.Client(base_url=url, timeout=60) as client:
+                body = {"model": "fake", "prompt": "x", "size": "64x64", "seconds": "4"}
+                ids = [client.post("/v1/videos", json=body).json()["id"] for _ in range(30)]
+                _wait(client, ids)
+            retrieve = [f"/v1/videos/{i}" for i in ids]
+            results["bare"] = _loadgen(
+                bare_url, ["/video"],
+                duration=duration, concurrency=concurrency,
+            )  # fmt: skip
+            results["retrieve_1_replica"] = _loadgen(
+                url, retrieve, duration=duration, concurrency=concurrency
+            )
+            results["list"] = _loadgen(
+                url, ["/v1/videos?limit=20"], duration=duration, concurrency=concurrency
+            )
+            for name in ("retrieve_1_replica", "list"):
+                results[f"{name}_vs_bare"] = round(
+                    results[name]["rps"] / max(results["bare"]["rps"], 1e-9), 2
+                )
+            with server(database_url=url_db, config=config + FAKE_PROFILES,
+                        args=("--no-workers",)) as (url2, _):  # fmt: skip
+                halves: list[dict[str, Any]] = []
+                import threading
+
+                threads = [
+                    threading.Thread(
+                        target=lambda u=u: halves.append(
+                            _loadgen(u, retrieve, duration=duration, concurrency=concurrency // 2)
+                        )
+                    )
+                    for u in (url, url2)
+                ]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                results["retrieve_2_replicas"] = {
+                    "rps": round(sum(h["rps"] for h in halves), 1),
+                    "p99_ms": max(h["p99_ms"] for h in halves),
+                }
+    finally:
+        bare.terminate()
+        bare.wait(10)
+    results["load"] = load()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=500)
@@ -380,6 +475,9 @@ def main() -> None:
     parser.add_argument("--baseline-src", type=Path, help="a src tree with per-stream polling")
     parser.add_argument("--skip-events", action="store_true")
     parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--skip-reads", action="store_true")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per read run")
+    parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     figures: dict[str, Any] = {
@@ -400,6 +498,9 @@ def main() -> None:
             )
     if not args.skip_ray:
         figures["ray"] = bench_ray(jobs=args.jobs, dispatch_jobs=args.dispatch_jobs)
+    if not args.skip_reads:
+        figures["reads"] = bench_reads(duration=args.duration, concurrency=args.concurrency)
+        print(json.dumps(figures["reads"]), flush=True)
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
