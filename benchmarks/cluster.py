@@ -9,9 +9,10 @@ the Ray part `ray` and `moto[server]` (an S3 server on loopback holds the media)
 
 1. **Event streams.** Creates 50 jobs and claims them (as a worker would) from this process,
    starts one `reelbox serve` on PostgreSQL, opens `--streams` SSE streams spread over the jobs,
-   measures the server's CPU while idle (10 s), then moves every job's progress 20 times
-   (1,000 changes) and divides the server's CPU time by the progress messages the clients
-   received. Run once with this tree (`EventHub` fed by LISTEN/NOTIFY) and once with
+   measures the server's CPU while idle (10 s), then moves every job's progress 20 times,
+   `--change-interval` seconds apart (1,000 changes), and divides the server's CPU time by
+   the progress messages the clients received. Run once with this tree (`EventHub` fed by
+   LISTEN/NOTIFY) and once with
    `--baseline-src` (e.g. the main branch's `src`: each stream polls the database every 0.25 s).
 2. **Dispatch latency.** Sequential fake-engine jobs (each finished before the next); the
    `job.created` → `job.started` gap from `job_events`, through the Ray executor (a replica
@@ -194,7 +195,7 @@ async def _streams(url: str, ids: list[str], streams: int, received: list[int]) 
         await asyncio.gather(*(one(ids[i % len(ids)]) for i in range(streams)))
 
 
-def bench_events(*, streams: int, src: Path, label: str) -> dict[str, Any]:
+def bench_events(*, streams: int, src: Path, label: str, interval: float) -> dict[str, Any]:
     with database() as url_db:
         ids = _claimed_jobs(url_db, 50)
         config = "workers = 1\nevents_keepalive_seconds = 15\n" + FAKE_PROFILES
@@ -218,7 +219,7 @@ def bench_events(*, streams: int, src: Path, label: str) -> dict[str, Any]:
             rounds = 20
             for value in range(1, rounds + 1):
                 _progress(url_db, ids, value)
-                time.sleep(0.5)
+                time.sleep(interval)
             time.sleep(3)  # the last changes arrive
             busy = cpu_seconds(process.pid) - before
             elapsed = time.monotonic() - started
@@ -227,6 +228,7 @@ def bench_events(*, streams: int, src: Path, label: str) -> dict[str, Any]:
         "label": label,
         "streams": streams,
         "changes": rounds * len(ids),
+        "seconds_between_changes_of_a_job": interval,
         "events_received": events,
         "idle_cpu_per_second": round(idle, 4),
         "cpu_seconds": round(busy, 3),
@@ -470,6 +472,9 @@ def bench_reads(*, duration: float, concurrency: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=500)
+    parser.add_argument(
+        "--change-interval", type=float, default=2.0, help="seconds between a job's changes"
+    )
     parser.add_argument("--jobs", type=int, default=12)
     parser.add_argument("--dispatch-jobs", type=int, default=10)
     parser.add_argument("--baseline-src", type=Path, help="a src tree with per-stream polling")
@@ -485,11 +490,16 @@ def main() -> None:
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     if not args.skip_events:
-        figures["events_hub"] = bench_events(streams=args.streams, src=SRC, label="hub")
+        figures["events_hub"] = bench_events(
+            streams=args.streams, src=SRC, label="hub", interval=args.change_interval
+        )
         print(json.dumps(figures["events_hub"]), flush=True)
         if args.baseline_src is not None:
             figures["events_polling"] = bench_events(
-                streams=args.streams, src=args.baseline_src, label="polling"
+                streams=args.streams,
+                src=args.baseline_src,
+                label="polling",
+                interval=args.change_interval,
             )
             print(json.dumps(figures["events_polling"]), flush=True)
             hub, polling = figures["events_hub"], figures["events_polling"]
