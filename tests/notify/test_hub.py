@@ -64,3 +64,27 @@ def test_publish_all_wakes_every_waiter_and_a_failing_callback_is_contained() ->
 
 def test_an_unbound_hub_drops_publishes() -> None:
     EventHub().publish("status", "a")  # no loop yet: nothing to wake
+
+
+def test_waiters_of_one_change_share_one_read_and_a_later_change_reads_again() -> None:
+    async def scenario() -> None:
+        hub = EventHub()
+        hub.bind(asyncio.get_running_loop())
+        reads = 0
+
+        async def read() -> int:
+            nonlocal reads
+            reads += 1
+            await asyncio.sleep(0.05)
+            return reads
+
+        with hub.watch("a"):
+            hub.publish("progress", "a")
+            key = ("a", hub.version("a"))
+            answers = await asyncio.gather(*(hub.shared(key, read) for _ in range(10)))
+            assert answers == [1] * 10 and reads == 1
+            hub.publish("progress", "a")  # a new version: a new read
+            assert await hub.shared(("a", hub.version("a")), read) == 2
+            assert await hub.shared(key, read) == 3  # finished reads are not kept
+
+    asyncio.run(scenario())

@@ -21,6 +21,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -93,7 +94,7 @@ async def _stream(
     # The process's hub wakes this stream when its job changes (no polling per stream). The
     # first pass reads at once: a change may have landed before the watch was registered.
     with events.watch(job_id) as watch:
-        async for changed in _changes(services, watch, project, state, loop.time):
+        async for changed in _changes(services, events, watch, project, state, loop.time):
             if changed is None:
                 yield ": keep-alive\n\n"
                 continue
@@ -108,7 +109,12 @@ async def _stream(
 
 
 async def _changes(
-    services: Services, watch: Watch, project: str, state: _State, clock: Callable[[], float]
+    services: Services,
+    events: EventHub,
+    watch: Watch,
+    project: str,
+    state: _State,
+    clock: Callable[[], float],
 ) -> AsyncIterator[_State | None]:
     """The job's state after each change (None: time for a keep-alive), until it ends."""
     keepalive = services.settings.events_keepalive_seconds
@@ -121,9 +127,11 @@ async def _changes(
             continue
         first = False
         before = state.key
-        state = await run_in_threadpool(
-            _read, services.store, watch.job_id, project, state.last_event
-        )
+        # Streams of the same job woken by the same change share one read.
+        after = state.last_event
+        key = (watch.job_id, project, after, events.version(watch.job_id))
+        read = partial(run_in_threadpool, _read, services.store, watch.job_id, project, after)
+        state = await events.shared(key, read)
         if state.key != before or state.job is None:
             last_write = clock()
         yield state

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
-from typing import Literal
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from typing import Any, Literal, TypeVar
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ class EventHub:
         self._watches: dict[str, set[Watch]] = {}
         self._callbacks: list[Callable[[Kind, str], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._versions: dict[str, int] = {}  # changes seen per watched job
+        self._reads: dict[Hashable, asyncio.Future[Any]] = {}
         self.published = 0  # changes fanned out (for tests and benchmarks)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -78,6 +82,7 @@ class EventHub:
                 waiting.discard(watch)
                 if not waiting:
                     del self._watches[job_id]
+                    self._versions.pop(job_id, None)
 
     def watched(self) -> list[str]:
         return list(self._watches)
@@ -102,8 +107,29 @@ class EventHub:
         for job_id in self.watched():
             self.publish("status", job_id)
 
+    def version(self, job_id: str) -> int:
+        """How many changes of a watched job this hub has fanned out."""
+        return self._versions.get(job_id, 0)
+
+    async def shared(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        """`read()` once for every waiter asking with the same `key` while it runs.
+
+        Streams of one job woken by one change ask with the same key (job, last event seen,
+        `version`), so one database read serves them all; a later change makes a new version
+        and so a new read, never a stale answer.
+        """
+        future = self._reads.get(key)
+        if future is None:
+            future = asyncio.ensure_future(read())
+            self._reads[key] = future
+            future.add_done_callback(lambda _: self._reads.pop(key, None))
+        result: T = await asyncio.shield(future)
+        return result
+
     def _fire(self, kind: Kind, job_id: str) -> None:
         self.published += 1
+        if job_id in self._watches:
+            self._versions[job_id] = self._versions.get(job_id, 0) + 1
         for watch in self._watches.get(job_id, ()):
             watch.notify()
         for callback in self._callbacks:
