@@ -166,3 +166,12 @@ def test_models_shows_the_placement_and_refuses_one_that_cannot_fit(tmp_path: Pa
     assert refused.returncode != 0
     words = " ".join(refused.stderr.replace("│", " ").split())  # unwrap Rich's error panel
     assert "profile(s) single got no devices" in words
+
+
+def test_an_api_replica_refuses_sqlite_naming_the_setting(tmp_path: Path) -> None:
+    result = _run("serve", "--no-workers", "--port", "0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert " ".join(result.stdout.split()) == (  # one line, wrapped by the terminal's width
+        "Invalid settings: --no-workers needs a PostgreSQL database_url (API replicas share "
+        "one database; SQLite serves one machine)"
+    )

@@ -132,7 +132,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "blobs": ("reelbox.disk",),
     "media": (),
     "studio": (),
-    "settings": (),
+    "settings": ("reelbox.blobs.object_store",),  # blob_url is checked when settings load
+    "notify": ("reelbox.store.tables",),
     "errors": (),
     "disk": (),
     "cli_tables": (),
@@ -144,6 +145,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.disk",
         "reelbox.errors",
         "reelbox.settings",
+        "reelbox.notify.hub",
     ),
     "engines": ("reelbox.jobs.spec", "reelbox.media"),
     "webhooks": (
@@ -153,7 +155,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.store.webhook_endpoints",
         "reelbox.store.secret_box",
     ),
-    "scheduler": ("reelbox.store", "reelbox.blobs", "reelbox.executors.base"),
+    "scheduler": ("reelbox.store", "reelbox.blobs", "reelbox.executors.base", "reelbox.notify"),
     "executors": (
         "reelbox.jobs",
         "reelbox.store",
@@ -196,6 +198,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.store.rate_limits",
         "reelbox.service",
         "reelbox.observability",
+        "reelbox.notify",
         "reelbox.webhooks",
         "reelbox.moderation",
         "reelbox.blobs",

@@ -33,15 +33,20 @@ from reelbox.api.decode_slots import use_decode_slots
 from reelbox.api.deps import KeyRing, Services
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
-from reelbox.blobs.local import LocalBlobStore
+from reelbox.blobs.factory import open_blob_store
+from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
 from reelbox.engines.registry import check_weights
+from reelbox.executors.base import Executor
 from reelbox.executors.local import LocalExecutor
 from reelbox.executors.placement import plan_workers
 from reelbox.executors.runner import RunSettings
 from reelbox.executors.worker import WorkerConfig
 from reelbox.moderation.moderator import Moderator
+from reelbox.notify.hub import EventHub
+from reelbox.notify.source import start_notifications
 from reelbox.observability.metrics import Metrics, MetricsMiddleware
+from reelbox.scheduler.leader import Leadership
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
 from reelbox.store.data_lock import DataLock
@@ -63,6 +68,30 @@ def build_catalog(settings: Settings) -> Catalog:
         for name, p in settings.profiles.items()
     }
     return Catalog(profiles, settings.aliases)
+
+
+def needs_leader(settings: Settings) -> bool:
+    """API replicas and a shared Ray cluster: one replica's scheduler dispatches."""
+    return settings.role == "api" or settings.executor == "ray"
+
+
+def build_ray_executor(settings: Settings, *, config: WorkerConfig, store: Store) -> Executor:
+    from reelbox.executors.ray_executor import RayExecutor, RayProfile
+
+    profiles = {
+        name: RayProfile(**settings.ray_profiles[name].model_dump())
+        if name in settings.ray_profiles
+        else RayProfile()
+        for name in settings.profiles
+    }
+    return RayExecutor(
+        address=settings.ray_address,
+        namespace=settings.ray_namespace,
+        config=config,
+        profiles={n: p for n, p in profiles.items() if p.replicas > 0},
+        store=store,
+        job_timeout=settings.job_timeout_seconds,
+    )
 
 
 def warn_unmoderated(settings: Settings) -> None:
@@ -90,44 +119,60 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             retention_seconds=settings.retention_seconds,
             min_free_bytes=settings.min_free_bytes,
         )
-        blobs = LocalBlobStore(settings.blob_dir, min_free_bytes=settings.min_free_bytes)
+        blobs = open_blob_store(
+            url=settings.blob_url,
+            local_dir=settings.blob_dir,
+            options=settings.blob_options,
+            min_free_bytes=settings.min_free_bytes,
+        )
         blobs.clean_staging()
+        if isinstance(blobs, ObjectBlobStore):
+            blobs.check()  # an unreachable bucket is refused at start, naming blob_url
         catalog = build_catalog(settings)
         moderator = Moderator(settings.moderation)
         warn_unmoderated(settings)
         use_decode_slots(settings)  # uploads decoded at once (api/decode_slots.py)
         scheduler: Scheduler | None = None
-        executor: LocalExecutor | None = None
+        local_executor: LocalExecutor | None = None
         if run_jobs:
             for name, profile in settings.profiles.items():
                 try:
                     check_weights(profile.engine, profile.options)
                 except ValueError as exc:
                     raise ValueError(f"profile {name!r}: {exc}") from None
-            placement = plan_workers(
-                settings.profiles, gpus=settings.gpus, cpu_workers=settings.workers
+            placement = (
+                plan_workers(settings.profiles, gpus=settings.gpus, cpu_workers=settings.workers)
+                if settings.executor == "local" and settings.role != "api"
+                else None
             )
             for line in placement.describe() if placement is not None else ():
                 log.info("placement: %s", line)
-            executor = LocalExecutor(
-                config=WorkerConfig(
-                    database_url=database_url,
-                    blob_dir=settings.blob_dir.resolve(),
-                    profiles={n: (p.engine, p.options) for n, p in settings.profiles.items()},
-                    run=RunSettings(
-                        lease_seconds=settings.lease_seconds,
-                        retention_seconds=settings.retention_seconds,
-                    ),
-                    memory_mb=settings.worker_memory_mb,
-                    moderation=settings.moderation,
-                    environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
-                    pipelined=settings.pipelined_output,
+            worker_config = WorkerConfig(
+                database_url=database_url,
+                blob_dir=settings.blob_dir.resolve(),
+                profiles={n: (p.engine, p.options) for n, p in settings.profiles.items()},
+                run=RunSettings(
+                    lease_seconds=settings.lease_seconds,
+                    retention_seconds=settings.retention_seconds,
                 ),
-                slots=settings.workers,
-                store=store,
-                job_timeout=settings.job_timeout_seconds,
-                placement=placement,
+                memory_mb=settings.worker_memory_mb,
+                moderation=settings.moderation,
+                environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
+                pipelined=settings.pipelined_output,
+                blob_url=settings.blob_url,
+                blob_options=settings.blob_options,
             )
+            executor: Executor
+            if settings.executor == "ray":
+                executor = build_ray_executor(settings, config=worker_config, store=store)
+            else:
+                executor = local_executor = LocalExecutor(
+                    config=worker_config,
+                    slots=0 if settings.role == "api" else settings.workers,
+                    store=store,
+                    job_timeout=settings.job_timeout_seconds,
+                    placement=placement,
+                )
             scheduler = Scheduler(
                 store=store,
                 blobs=blobs,
@@ -140,6 +185,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     recover_all_on_start=engine.dialect.name == "sqlite",
                     orphan_grace_seconds=settings.orphan_grace_seconds,
                 ),
+                leadership=Leadership(database_url) if needs_leader(settings) else None,
             )
             scheduler.start()
         services = Services(
@@ -158,12 +204,21 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             moderator=moderator,
             moderation_log=ModerationLog(engine),
             videos=VideoReader(engine),
-            placement=executor.placement_of if executor is not None else dict,
+            placement=local_executor.placement_of if local_executor is not None else dict,
             quotas=Quotas(engine, defaults=quota_defaults(settings)),
         )
         metrics.bind(engine=engine, moderation_log=services.moderation_log)
         if settings.metrics_port is not None:
             metrics.serve(host=settings.host, port=settings.metrics_port)
+        # Job changes from every replica (PostgreSQL NOTIFY) or one poller (SQLite) wake the
+        # event streams and the scheduler.
+        events = EventHub()
+        if scheduler is not None:
+            wake = scheduler.wake
+            events.on_change(lambda kind, _job: wake() if kind == "status" else None)
+        notifications = await start_notifications(
+            engine, events, poll_interval=settings.events_poll_interval_seconds
+        )
         webhooks = WebhookService.from_settings(settings, engine=engine)
         if run_jobs:
             webhooks.start()  # the deliverer: a task on this event loop
@@ -173,8 +228,10 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                 "scheduler": scheduler,
                 "webhooks": webhooks,
                 "metrics": metrics,
+                "events": events,
             }
         finally:
+            await notifications.stop()
             metrics.close()
             await webhooks.stop()
             await moderator.aclose()

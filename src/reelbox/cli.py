@@ -60,6 +60,12 @@ def serve(
         typer.Option("--insecure", help="Allow an open (keyless) server beyond loopback."),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    no_workers: Annotated[
+        bool,
+        typer.Option(
+            "--no-workers", help="An API replica (PostgreSQL): no worker processes of its own."
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP API with its scheduler and worker processes."""
     import uvicorn
@@ -76,6 +82,14 @@ def serve(
         workers=workers,
         insecure=insecure,
     )
+    if no_workers:
+        if not settings.resolved_database_url.startswith("postgresql"):
+            console.print(
+                "[red]Invalid settings:[/red] --no-workers needs a PostgreSQL database_url "
+                "(API replicas share one database; SQLite serves one machine)"
+            )
+            raise typer.Exit(2)
+        settings = settings.model_copy(update={"role": "api"})
     problem = preflight(settings)
     if problem is not None:
         typer.echo(f"reelbox: cannot start: {problem}", err=True)

@@ -135,6 +135,20 @@ class ModerationSettings(BaseModel):
         return self.projects.get(project, self.policy)
 
 
+class RayProfileSettings(BaseModel):
+    """How a profile's actors are placed on a Ray cluster (`[ray_profiles.NAME]`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replicas: int = Field(1, ge=0, le=4096, description="Actors (0: not served on Ray).")
+    num_gpus: float = Field(0, ge=0)
+    num_cpus: float = Field(1, ge=0)
+    resources: dict[str, float] = Field(default_factory=dict, description="Custom resources.")
+    runtime_env: dict[str, Any] = Field(default_factory=dict)
+    max_restarts: int = Field(3, ge=-1, description="Ray restarts of a dead actor (-1: always).")
+    spread: bool = Field(True, description="Place the actors on different nodes where possible.")
+
+
 def _default_profiles() -> dict[str, ProfileSettings]:
     return {
         EMBEDDED_PROFILE: ProfileSettings(
@@ -262,6 +276,26 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = "text"
     log_prompts: bool = Field(False, description="Write prompts into the logs.")
+    # Cluster mode (docs/cluster.md): media in an object store.
+    blob_url: str | None = Field(
+        default=None, description="s3://bucket/prefix, gs://…, az://…, file://…; None: data_dir."
+    )
+    blob_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="obstore options: endpoint, region, access_key_id, allow_http, …",
+    )
+    download_redirect: bool = Field(
+        False, description="Answer content requests with a 302 to a signed URL."
+    )
+    download_url_seconds: float = Field(300, gt=0, le=7 * 86400)
+    # Cluster mode: API replicas (`reelbox serve --no-workers` is role "api") and the executor.
+    role: Literal["all", "api"] = Field(
+        "all", description="all: API + scheduler + workers; api: a replica without workers."
+    )
+    executor: Literal["local", "ray"] = Field("local", description="Where jobs run.")
+    ray_address: str = Field("auto", description="'auto', 'ray://host:10001' or 'host:6379'.")
+    ray_namespace: str = "reelbox"
+    ray_profiles: dict[str, RayProfileSettings] = Field(default_factory=dict)
 
     default_model: str = "sora-2"
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
@@ -336,6 +370,15 @@ class Settings(BaseSettings):
                 raise ValueError("a device is listed twice")
         return value
 
+    @field_validator("blob_url")
+    @classmethod
+    def _check_blob_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            from reelbox.blobs.object_store import check_url
+
+            check_url(value)
+        return value
+
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _check_networks(cls, value: list[str]) -> list[str]:
@@ -359,6 +402,22 @@ class Settings(BaseSettings):
                 raise ValueError(f"deployment {deployment!r} points at unknown model {target!r}")
         if self.default_model not in profiles and self.default_model not in self.aliases:
             raise ValueError(f"default_model {self.default_model!r} is not a profile or alias")
+        signing = ("s3:", "s3a:", "gs:", "az:", "azure:", "abfs:", "abfss:", "adl:")
+        if self.download_redirect and not (self.blob_url or "").startswith(signing):
+            raise ValueError("download_redirect needs a blob_url on s3://, gs:// or az://")
+        if self.role == "api" and not self.resolved_database_url.startswith("postgresql"):
+            raise ValueError(
+                "role = 'api' (--no-workers) needs a PostgreSQL database_url: "
+                "API replicas share one database, and SQLite serves one machine"
+            )
+        if self.executor == "ray":
+            if not self.resolved_database_url.startswith("postgresql"):
+                raise ValueError("executor = 'ray' needs a PostgreSQL database_url")
+            if self.blob_url is None:
+                raise ValueError("executor = 'ray' needs a blob_url that every Ray node reaches")
+        for name in self.ray_profiles:
+            if name not in profiles:
+                raise ValueError(f"ray_profiles.{name}: no such profile")
         if not self.api_keys and not self.insecure and not is_loopback(self.host):
             raise ValueError(
                 f"refusing to listen on {self.host!r} without API keys: set REELBOX_API_KEYS, "

@@ -6,7 +6,9 @@ from fastapi.responses import FileResponse, Response
 from starlette.datastructures import Headers
 
 from reelbox.api.deps import Services
+from reelbox.api.object_downloads import ObjectResponse
 from reelbox.blobs.base import BlobNotFound
+from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.errors import NotFound
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import JobStatus
@@ -37,7 +39,18 @@ def file_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A blob as a download: Range, HEAD, ETag and Last-Modified from Starlette's FileResponse,
-    plus `If-None-Match` revalidation (304)."""
+    plus `If-None-Match` revalidation (304). Objects in an object store are streamed (or
+    redirected to a signed URL) by `ObjectResponse`."""
+    if isinstance(services.blobs, ObjectBlobStore):
+        redirect = services.settings.download_redirect
+        return ObjectResponse(
+            services.blobs,
+            key,
+            media_type=media_type,
+            request_headers=request_headers,
+            headers=headers,
+            redirect_seconds=services.settings.download_url_seconds if redirect else None,
+        )
     try:
         path = services.blobs.local_path(key)
     except BlobNotFound:

@@ -2,7 +2,9 @@
 
 A Reelbox extension (the studio uses it) that spares clients the polling. Each message carries
 the Video object (A3) after a change: `event: video.<status>` when the status changed (and as
-the first message), `video.progress` when only the progress moved. The stream ends after a
+the first message), `video.progress` when only the progress moved. Streams wait on the
+process's `EventHub` (reelbox/notify/), woken by PostgreSQL notifications or, on SQLite, by one
+poller for all streams. The stream ends after a
 terminal state; a comment (`: keep-alive`) goes out when nothing else has for a while, so idle
 proxies keep the connection open.
 
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -28,6 +31,7 @@ from reelbox.api import validation as v
 from reelbox.api.deps import ProjectDep, Services, ServicesDep
 from reelbox.api.video_jobs import WIRE_STATUS, get_video, video_json, video_not_found
 from reelbox.jobs.models import Job
+from reelbox.notify.hub import EventHub, Watch
 from reelbox.store.store import Store
 
 router = APIRouter()
@@ -76,30 +80,63 @@ def _message(state: _State, *, status_changed: bool) -> str:
 
 
 async def _stream(
-    services: Services, job_id: str, project: str, state: _State, *, seen: int | None
+    services: Services,
+    job_id: str,
+    project: str,
+    state: _State,
+    *,
+    seen: int | None,
+    events: EventHub,
 ) -> AsyncIterator[str]:
-    settings = services.settings
     loop = asyncio.get_running_loop()
     yield f"retry: {RECONNECT_MS}\n\n"
     if seen is None or state.id > seen:
         yield _message(state, status_changed=True)
     sent = state.key
-    last_write = loop.time()
+    # The process's hub wakes this stream when its job changes (no polling per stream). The
+    # first pass reads at once: a change may have landed before the watch was registered.
+    with events.watch(job_id) as watch:
+        async for changed in _changes(services, events, watch, project, state, loop.time):
+            if changed is None:
+                yield ": keep-alive\n\n"
+                continue
+            if changed.job is None:
+                deleted = {"id": job_id, "object": "video.deleted", "deleted": True}
+                yield f"event: video.deleted\ndata: {json.dumps(deleted)}\n\n"
+                return
+            if changed.key != sent:
+                status_changed = sent is None or sent[0] != WIRE_STATUS[changed.job.status]
+                yield _message(changed, status_changed=status_changed)
+                sent = changed.key
+
+
+async def _changes(
+    services: Services,
+    events: EventHub,
+    watch: Watch,
+    project: str,
+    state: _State,
+    clock: Callable[[], float],
+) -> AsyncIterator[_State | None]:
+    """The job's state after each change (None: time for a keep-alive), until it ends."""
+    keepalive = services.settings.events_keepalive_seconds
+    last_write = clock()
+    first = True
     while state.job is not None and not state.job.status.terminal:
-        await asyncio.sleep(settings.events_poll_interval_seconds)
-        state = await run_in_threadpool(_read, services.store, job_id, project, state.last_event)
-        if state.job is None:
-            deleted = {"id": job_id, "object": "video.deleted", "deleted": True}
-            yield f"event: video.deleted\ndata: {json.dumps(deleted)}\n\n"
-            return
-        if state.key != sent:
-            status_changed = sent is None or sent[0] != WIRE_STATUS[state.job.status]
-            yield _message(state, status_changed=status_changed)
-            sent = state.key
-            last_write = loop.time()
-        elif loop.time() - last_write >= settings.events_keepalive_seconds:
-            yield ": keep-alive\n\n"
-            last_write = loop.time()
+        if not first and not await watch.wait(max(0.0, keepalive - (clock() - last_write))):
+            last_write = clock()
+            yield None
+            continue
+        first = False
+        before = state.key
+        # Streams of the same job woken by the same change share one read.
+        after = state.last_event
+        key = (watch.job_id, project, after, events.version(watch.job_id))
+        read = partial(run_in_threadpool, _read, services.store, watch.job_id, project, after)
+        state = await events.shared(key, read)
+        if state.key != before or state.job is None:
+            last_write = clock()
+        yield state
 
 
 @router.get("/videos/{video_id}/events")
@@ -114,7 +151,7 @@ async def video_events(
     if state.job.status.terminal and seen is not None and state.id <= seen:
         return Response(status_code=204)
     return StreamingResponse(
-        _stream(services, job.id, project, state, seen=seen),
+        _stream(services, job.id, project, state, seen=seen, events=request.state.events),
         media_type="text/event-stream",
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )

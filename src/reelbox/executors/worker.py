@@ -34,7 +34,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from reelbox.blobs.local import LocalBlobStore
+from reelbox.blobs.base import BlobStore
+from reelbox.blobs.factory import open_blob_store
 from reelbox.engines.base import Engine
 from reelbox.engines.registry import build_engine
 from reelbox.executors.placement import WorkerPlan
@@ -75,6 +76,8 @@ class WorkerConfig:
     environment: dict[str, str] = field(default_factory=dict)
     # Engines that compute frames first free the worker for the next job while storing.
     pipelined: bool = True
+    blob_url: str | None = None  # an object store (cluster mode); None: blob_dir
+    blob_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,7 +147,9 @@ def worker_main(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
     if config.memory_mb:
         _limit_memory(config.memory_mb)
-    blobs = LocalBlobStore(config.blob_dir)
+    blobs = open_blob_store(
+        url=config.blob_url, local_dir=config.blob_dir, options=config.blob_options
+    )
     profiles = seat.profiles if seat is not None else config.profiles
     group = RankGroup(seat.group) if seat is not None and seat.group is not None else None
     engines = _warm_engines(profiles)
@@ -238,7 +243,7 @@ def _run_in_group(
     job: Job,
     *,
     store: Store,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     engines: dict[str, Engine],
     config: WorkerConfig,
     moderator: Moderator | None,

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 from reelbox.blobs.base import BlobStore
 from reelbox.blobs.keys import delete_job_media
+from reelbox.blobs.object_store import ObjectBlobStore
+from reelbox.blobs.orphans import sweep_orphans as sweep_objects
 from reelbox.executors.base import Executor
+from reelbox.scheduler.leader import Leadership
 from reelbox.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,11 +51,14 @@ class Scheduler:
         blobs: BlobStore,
         executor: Executor,
         settings: SchedulerSettings,
+        leadership: Leadership | None = None,
     ) -> None:
         self.store = store
         self.blobs = blobs
         self.executor = executor
         self.settings = settings
+        # With API replicas only the elected one dispatches, recovers and sweeps (leader.py).
+        self.leadership = leadership
         self.owner = f"node-{uuid.uuid4().hex[:12]}"
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -61,6 +67,8 @@ class Scheduler:
         self._last_recovery = 0.0
         self._last_orphan_sweep = float("-inf")
         self.storage_paused: str | None = None  # why dispatch is paused, if it is
+        self._last_object_sweep = 0.0
+        self.orphan_sweep_interval = 3600.0  # an object store's orphan sweep lists the bucket
 
     def start(self) -> None:
         self.recover(everything=self.settings.recover_all_on_start)
@@ -78,6 +86,8 @@ class Scheduler:
         if self._thread is not None:
             self._thread.join()
         self.executor.shutdown()
+        if self.leadership is not None:
+            self.leadership.release()
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -90,6 +100,8 @@ class Scheduler:
 
     def tick(self) -> None:
         self.executor.poll()
+        if self.leadership is not None and not self.leadership.holds():
+            return
         self.dispatch()
         now = time.monotonic()
         if now - self._last_recovery >= self.settings.lease_seconds / 2:
@@ -114,6 +126,8 @@ class Scheduler:
             self.storage_paused = problem
         if problem:
             return 0
+        # An executor with pools per profile (Ray) names the profiles it can start now.
+        free_profiles = getattr(self.executor, "free_profiles", None)
         while self.executor.free_slots() > 0:
             # With a placement, only jobs of profiles that have an idle worker are claimed.
             free_filter = getattr(self.executor, "free_filter", None)
@@ -124,7 +138,11 @@ class Scheduler:
                 owner=self.owner,
                 lease_seconds=self.settings.lease_seconds,
                 per_project_limit=self.settings.per_project_limit,
-                profiles=only.profiles if only is not None else (),
+                profiles=(
+                    free_profiles()
+                    if callable(free_profiles)
+                    else only.profiles if only is not None else None
+                ),
                 other_than=only.placed if only is not None and only.others else None,
             )
             if job is None:
@@ -161,7 +179,17 @@ class Scheduler:
         staged = self.blobs.clean_staging()
         if staged:
             log.info("removed %d staged files of writers that are gone", staged)
+        now = time.monotonic()
+        if isinstance(self.blobs, ObjectBlobStore) and (
+            now - self._last_object_sweep >= self.orphan_sweep_interval
+        ):
+            self._last_object_sweep = now
+            sweep_objects(self.blobs, current_attempt=self._attempt_of)
         return swept
+
+    def _attempt_of(self, job_id: str) -> int | None:
+        job = self.store.get_job(job_id)
+        return None if job is None else job.attempt
 
     def sweep_orphans(self, *, now: float | None = None) -> int:
         """Delete blobs no row owns that were untouched for the grace period; returns how

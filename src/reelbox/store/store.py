@@ -15,11 +15,12 @@ from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, false, func, insert, or_, select, update
 
 from reelbox.disk import FolderProbe
 from reelbox.jobs.models import Character, Job
 from reelbox.jobs.status import FailureCode, JobStatus, check_transition
+from reelbox.notify.hub import CHANNEL, Kind, payload
 from reelbox.store.database import WRITE_OPTION
 from reelbox.store.moderation_log import NewModerationEvent, insert_event
 from reelbox.store.outbox import enqueue_job_event
@@ -73,6 +74,7 @@ class Store(JobQueries):
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._clock = clock
         self._postgres = engine.dialect.name == "postgresql"
+        self._progress_sent: dict[tuple[str, int], int] = {}
         self.retention_seconds = retention_seconds
         database = engine.url.database
         self._probe = (
@@ -113,6 +115,11 @@ class Store(JobQueries):
         return not self._postgres
 
     # -- events -----------------------------------------------------------------------------------
+
+    def _notify(self, conn: Connection, kind: Kind, job_id: str) -> None:
+        """Tell every replica about a change; PostgreSQL delivers it only if this commits."""
+        if self._postgres:
+            conn.execute(select(func.pg_notify(CHANNEL, payload(kind, job_id))))
 
     def _event(
         self,
@@ -188,6 +195,7 @@ class Store(JobQueries):
                 to_status=JobStatus.QUEUED,
                 now=now,
             )
+            self._notify(conn, "status", new.id)
             row = conn.execute(select(jobs).where(jobs.c.id == new.id)).mappings().one()
         return job_from_row(row)
 
@@ -199,7 +207,7 @@ class Store(JobQueries):
         owner: str,
         lease_seconds: float,
         per_project_limit: int,
-        profiles: Collection[str] = (),
+        profiles: Collection[str] | None = None,
         other_than: Collection[str] | None = None,
     ) -> Job | None:
         """Move the fairest queued job to `in_progress` and lease it to `owner`.
@@ -209,7 +217,8 @@ class Store(JobQueries):
 
         Fair: among projects under their running limit, the one with the fewest running jobs
         goes first; within a project, oldest first. On Postgres the row is locked with
-        `FOR UPDATE SKIP LOCKED` so concurrent schedulers never claim the same job.
+        `FOR UPDATE SKIP LOCKED` so concurrent schedulers never claim the same job. With
+        `profiles`, only jobs of those profiles (the ones with a free actor) are considered.
         """
         now = self.now()
         # A dedicated alias keeps the correlated subquery readable in SQL.
@@ -227,11 +236,11 @@ class Store(JobQueries):
             .order_by(running, jobs.c.created_at, jobs.c.id)
             .limit(1)
         )
-        if profiles or other_than is not None:
+        if profiles is not None or other_than is not None:
             takeable = [jobs.c.profile.in_(sorted(profiles))] if profiles else []
             if other_than is not None:
                 takeable.append(jobs.c.profile.not_in(sorted(other_than)))
-            query = query.where(or_(*takeable))
+            query = query.where(or_(*takeable) if takeable else false())
         if self._postgres:
             query = query.with_for_update(skip_locked=True, of=jobs)
         with self._writer.begin() as conn:
@@ -262,6 +271,7 @@ class Store(JobQueries):
                 data={"attempt": row["attempt"]},
                 now=now,
             )
+            self._notify(conn, "status", job_id)
         return job_from_row(row)
 
     def _claimable(self, conn: Connection, query: Any, per_project_limit: int) -> Any:
@@ -307,6 +317,11 @@ class Store(JobQueries):
                 )
             )
             if result.rowcount == 1:
+                if self._postgres and self._progress_sent.get((job_id, attempt)) != progress:
+                    if len(self._progress_sent) > 1000:
+                        self._progress_sent.clear()
+                    self._progress_sent[(job_id, attempt)] = progress
+                    self._notify(conn, "progress", job_id)
                 return LeaseState.HELD
             row = conn.execute(
                 select(jobs.c.status, jobs.c.attempt).where(jobs.c.id == job_id)
@@ -368,6 +383,7 @@ class Store(JobQueries):
         )
         # The webhook outbox rows commit (or roll back) with the change that causes them.
         enqueue_job_event(conn, job_id=job_id, project=row[1], status=target, now=now)
+        self._notify(conn, "status", job_id)
         return True
 
     def complete(
@@ -615,6 +631,7 @@ class Store(JobQueries):
                 to_status=None,
                 now=now,
             )
+            self._notify(conn, "status", job_id)
         return job
 
     # -- expiry -----------------------------------------------------------------------------------
