@@ -28,9 +28,18 @@ from reelbox.api import (
     video_events,
 )
 from reelbox.api import studio as studio_api
+from reelbox.api.body_cap import BodyCap
 from reelbox.api.deps import KeyRing, Services
+from reelbox.api.guards import (
+    DOCS_PATHS,
+    METRICS_PATHS,
+    LocalOnlyGuard,
+    PrivatePaths,
+    RequestTargetGuard,
+)
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
+from reelbox.api.server_errors import ServerErrors
 from reelbox.blobs.local import LocalBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
 from reelbox.engines.registry import check_weights
@@ -163,5 +172,17 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
     mount_studio(app)  # the web studio at /
+    # The edge, innermost first (the last added runs first): docs/security.md.
+    app.add_middleware(BodyCap, max_bytes=settings.max_upload_bytes)
+    if settings.open_mode:
+        app.add_middleware(LocalOnlyGuard, settings=settings)
+    else:
+        private = [
+            *([] if settings.public_docs else DOCS_PATHS),
+            *([] if settings.public_metrics else METRICS_PATHS),
+        ]
+        app.add_middleware(PrivatePaths, paths=private)
+    app.add_middleware(RequestTargetGuard)
+    app.add_middleware(ServerErrors)
     app.add_middleware(RequestIdMiddleware)
     return app

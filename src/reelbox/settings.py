@@ -174,6 +174,20 @@ class Settings(BaseSettings):
     database_url: str | None = None
     api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     insecure: bool = False
+    # The edge (docs/security.md): which Host and Origin headers open local mode serves, and
+    # whether the docs and metrics need a key when keys are configured.
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names served in open mode besides loopback ('.example.com': and "
+        "subdomains; '*': any).",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (e.g. 'http://localhost:3000') allowed to make state-changing "
+        "requests in open mode besides the server's own.",
+    )
+    public_docs: bool = Field(False, description="/docs and /openapi.json answer without a key.")
+    public_metrics: bool = Field(False, description="/metrics answers without a key.")
 
     workers: int = Field(2, ge=1, le=256, description="Global worker slots (processes).")
     max_running_per_project: int = Field(2, ge=1)

@@ -160,7 +160,7 @@ def test_counters_come_from_the_audit_log(api: TestClient) -> None:
     _create(api, REAL_PERSON)
     _create(api, REAL_PERSON)
     _create(api, "Mickey Mouse waving")
-    text = api.get("/metrics").text
+    text = api.get("/metrics", headers=A).text  # keys mode: /metrics needs a key
     assert "# TYPE reelbox_moderation_events_total counter" in text
     assert (
         'reelbox_moderation_events_total{checkpoint="request",policy="sora",outcome="blocked",'
@@ -226,9 +226,7 @@ def test_a_slow_classifier_fails_closed_with_503(
     make_client: Callable[..., TestClient], stub: ModerationStub, tmp_path: Path
 ) -> None:
     stub.delay = 5
-    api = make_client(
-        classifier={"url": stub.url, "timeout_seconds": 0.3, "on_error": "block"}
-    )
+    api = make_client(classifier={"url": stub.url, "timeout_seconds": 0.3, "on_error": "block"})
     answer = _create(api, "a cheese sandwich")
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"
