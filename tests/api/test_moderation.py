@@ -226,7 +226,9 @@ def test_a_slow_classifier_fails_closed_with_503(
     make_client: Callable[..., TestClient], stub: ModerationStub, tmp_path: Path
 ) -> None:
     stub.delay = 5
-    api = make_client(classifier={"url": stub.url, "timeout_seconds": 0.3, "on_error": "block"})
+    api = make_client(
+        classifier={"url": stub.url, "timeout_seconds": 0.3, "on_error": "block"}
+    )
     answer = _create(api, "a cheese sandwich")
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"
