@@ -103,6 +103,7 @@ class Case:
     headers: dict[str, str]
     body: bytes = b""
     expect: int | None = None  # the exact status, where the issue says which
+    param: str | None = None  # the error's param, where it matters
 
 
 def _json(data: object) -> bytes:
@@ -169,7 +170,12 @@ CASES: dict[str, Case] = {
         expect=400,
     ),
     "NUL in a character name": Case(
-        "POST", "/v1/characters", MULTIPART, _multipart([("name", b"a\x00b")]), expect=400
+        "POST",
+        "/v1/videos/characters",
+        MULTIPART,
+        _multipart([("name", b"a\x00b"), ("video", b"not a video")]),
+        expect=400,
+        param="name",  # refused for the name, not for the video that follows it
     ),
     "NUL in the path": Case("GET", "/v1/videos/video_%00", {}, expect=400),
     "NUL in the cursor": Case("GET", "/v1/videos?after=video_%00", {}, expect=400),
@@ -233,6 +239,8 @@ def test_hostile_request(world: World, name: str) -> None:
         assert envelope_problem(case.target, answer) is None, envelope_problem(case.target, answer)
         if case.expect is not None:
             assert answer.status == case.expect, answer.body[:300]
+        if case.param is not None:
+            assert answer.json()["error"]["param"] == case.param, answer.body[:300]  # type: ignore[index]
         # The same keep-alive connection answers the next request: no reset.
         assert conn.request("GET", "/healthz").status == 200
 
