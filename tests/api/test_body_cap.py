@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI, Request
 
+from reelbox.api.body_cap import too_large_message
 from reelbox.app import create_app
 from reelbox.settings import Settings
 from support.inprocess import serve
@@ -117,3 +118,10 @@ def test_a_create_over_the_cap_answers_413_in_the_envelope(port: int) -> None:
         assert answer.status == 413
         assert answer.json()["error"]["code"] == "request_too_large"
         assert conn.request("GET", "/healthz").status == 200
+
+
+def test_the_message_names_the_limit_exactly() -> None:
+    assert too_large_message(50 * 1024 * 1024) == (
+        "The request body is larger than the 50 MB limit."
+    )
+    assert too_large_message(100_000) == "The request body is larger than the 100,000 byte limit."

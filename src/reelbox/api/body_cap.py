@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 
 
 def too_large_message(max_bytes: int) -> str:
-    # The wording of the handlers' own check (api/forms.py), so both caps read the same.
-    return f"The request body is larger than the {max_bytes // (1024 * 1024)} MB limit."
+    # The wording of the handlers' own check (api/forms.py), in bytes when not whole MiB.
+    mib, rest = divmod(max_bytes, 1024 * 1024)
+    limit = f"{mib} MB" if mib and not rest else f"{max_bytes:,} byte"
+    return f"The request body is larger than the {limit} limit."
 
 
 def declared_length(scope: Scope) -> int | None:
