@@ -1,10 +1,12 @@
 """Property-based fuzzing of the OpenAPI schema against live servers (SQLite and PostgreSQL).
 
-Schemathesis generates requests for every operation of `/openapi.json`: valid ones (positive)
-and schema-violating ones (negative; today's schema declares few request bodies, so negative
-mode has little to violate until the typed request models describe them, and it then joins in
-automatically). A second test sends the same operations with path and query values replaced by
-arbitrary bytes (NUL, invalid UTF-8, percent signs), over one raw keep-alive connection.
+Schemathesis generates schema-valid requests (its positive mode) for every operation of
+`/openapi.json`. Its negative mode is not run: today's schema declares string path and query
+parameters and few request bodies, so there is nothing it can violate (all 75 operations are
+unsatisfiable, after ~110 s of trying); add `GenerationMode.NEGATIVE` to `MODES` once the typed
+request models put the bodies into the schema. Instead, a second test sends every operation with
+path and query values replaced by arbitrary bytes (NUL, invalid UTF-8, percent signs), over one
+raw keep-alive connection.
 
 Every answer must be below 500, an error must be in its dialect's envelope, no request may hang
 (10 s each), no connection may be reset, and afterwards the server must be healthy. Example
@@ -32,7 +34,8 @@ from support.raw_http import Answer, RawConnection
 from support.server import LiveServer
 
 # Examples per operation and mode (the schema has ~70 operations: three OpenAI prefixes, Azure).
-EXAMPLES = 3
+EXAMPLES = 2
+MODES = (GenerationMode.POSITIVE,)
 # Live event streams stay open by design; they are exercised in test_video_events.py.
 SKIPPED_PATHS = ("/events",)
 
@@ -81,8 +84,9 @@ def _check(failures: list[str], label: str, answer: Answer, *, method: str, path
 def test_generated_requests_never_get_a_5xx(server: LiveServer) -> None:
     operations = _operations(server)
     failures: list[str] = []
-    calls = {GenerationMode.POSITIVE: 0, GenerationMode.NEGATIVE: 0}
+    calls = dict.fromkeys(MODES, 0)
     session = requests.Session()
+    reached: set[str] = set()
 
     def fuzz(operation: schemathesis.APIOperation, mode: GenerationMode) -> None:
         @_settings(EXAMPLES)
@@ -100,6 +104,7 @@ def test_generated_requests_never_get_a_5xx(server: LiveServer) -> None:
                 failures.append(f"connection dropped ({exc.__class__.__name__}): {label}")
                 return
             calls[mode] += 1
+            reached.add(operation.label)
             answer = Answer(status=response.status_code, body=response.content)
             _check(failures, label, answer, method=case.method, path=case.formatted_path)
 
@@ -112,8 +117,8 @@ def test_generated_requests_never_get_a_5xx(server: LiveServer) -> None:
             except Unsatisfiable:
                 continue  # nothing in this operation's schema can be violated (negative mode)
     session.close()
-    positive = calls[GenerationMode.POSITIVE]
-    assert len(operations) > 50 and positive >= len(operations), (len(operations), calls)
+    missed = {op.label for op in operations} - reached
+    assert len(operations) > 50 and not missed, f"never called: {sorted(missed)[:10]}"
     assert not failures, f"{len(failures)} of {sum(calls.values())}:\n" + "\n".join(failures[:15])
     healthy(server)
 
@@ -127,7 +132,7 @@ def test_arbitrary_bytes_in_paths_and_queries(server: LiveServer) -> None:
 
     with RawConnection("127.0.0.1", server.port, timeout=10) as conn:
 
-        @_settings(150)
+        @_settings(120)
         @given(
             operation=st.sampled_from(operations),
             path_values=st.lists(value, min_size=4, max_size=4),
@@ -156,6 +161,6 @@ def test_arbitrary_bytes_in_paths_and_queries(server: LiveServer) -> None:
 
         with contextlib.suppress(OSError):  # a dropped connection is reported in failures
             run()
-    assert calls > 100 or failures
+    assert calls > 80 or failures
     assert not failures, f"{len(failures)} of {calls}:\n" + "\n".join(failures[:15])
     healthy(server)
