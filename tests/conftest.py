@@ -11,6 +11,19 @@ from sqlalchemy import create_engine, text
 
 from reelbox.store.database import connect, migrate
 from reelbox.store.store import Store
+from support.skip_guard import (  # no silent skips in CI (tests/skip_allowlist.txt)
+    pytest_collectreport,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
+
+__all__ = [
+    "pytest_collectreport",
+    "pytest_runtest_logreport",
+    "pytest_sessionfinish",
+    "pytest_terminal_summary",
+]
 
 PG_ADMIN_URL = os.environ.get(
     "REELBOX_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

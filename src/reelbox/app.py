@@ -29,10 +29,19 @@ from reelbox.api import (
     video_events,
 )
 from reelbox.api import studio as studio_api
+from reelbox.api.body_cap import BodyCap
 from reelbox.api.decode_slots import use_decode_slots
 from reelbox.api.deps import KeyRing, Services
+from reelbox.api.guards import (
+    DOCS_PATHS,
+    METRICS_PATHS,
+    LocalOnlyGuard,
+    PrivatePaths,
+    RequestTargetGuard,
+)
 from reelbox.api.limits import RateLimiter
 from reelbox.api.request_id import RequestIdMiddleware
+from reelbox.api.server_errors import ServerErrors
 from reelbox.blobs.factory import open_blob_store
 from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
@@ -262,6 +271,18 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(admin.router, prefix="/v1")  # keys, usage, costs, quotas (admin keys)
     app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
     mount_studio(app)  # the web studio at /
+    # The edge, innermost first (the last added runs first): docs/security.md.
+    app.add_middleware(BodyCap, max_bytes=settings.max_upload_bytes)
+    if settings.open_mode:
+        app.add_middleware(LocalOnlyGuard, settings=settings)
+    else:
+        private = [
+            *([] if settings.public_docs else DOCS_PATHS),
+            *([] if settings.public_metrics else METRICS_PATHS),
+        ]
+        app.add_middleware(PrivatePaths, paths=private)
+    app.add_middleware(RequestTargetGuard)
+    app.add_middleware(ServerErrors)
     app.add_middleware(RequestIdMiddleware)
     metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -201,6 +201,20 @@ class Settings(BaseSettings):
     # encrypts, all decrypt). Unset: generated into `data_dir/secret.key` (mode 0600) on first
     # start. Servers sharing one PostgreSQL database must share this key.
     secret_key: SecretStr | None = None
+    # The edge (docs/security.md): which Host and Origin headers open local mode serves, and
+    # whether the docs and metrics need a key when keys are configured.
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names served in open mode besides loopback ('.example.com': and "
+        "subdomains; '*': any).",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (e.g. 'http://localhost:3000') allowed to make state-changing "
+        "requests in open mode besides the server's own.",
+    )
+    public_docs: bool = Field(False, description="/docs and /openapi.json answer without a key.")
+    public_metrics: bool = Field(False, description="/metrics answers without a key.")
 
     workers: int = Field(2, ge=1, le=256, description="Global worker slots (processes).")
     pipelined_output: bool = Field(

@@ -11,9 +11,9 @@ import pytest
 from reelbox.webhooks.destinations import (
     DestinationPolicy,
     DestinationRefused,
-    StaticResolver,
     SystemResolver,
 )
+from support.resolvers import StaticResolver
 
 STRICT = DestinationPolicy()
 

@@ -97,6 +97,7 @@ _AZURE_CODES = {
     403: "Forbidden",
     404: "NotFound",
     413: "RequestEntityTooLarge",
+    421: "MisdirectedRequest",
     429: "TooManyRequests",
     503: "ServiceUnavailable",
     507: "InsufficientStorage",
@@ -205,11 +206,37 @@ async def _storage_or_unexpected(request: Request, exc: Exception) -> JSONRespon
     return error_response(fault, path=request.url.path)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse(
-        error_body("The server had an error processing your request.", type="server_error"),
-        status_code=500,
+SERVER_ERROR_MESSAGE = (
+    "The server had an error processing your request. Sorry about that! You can retry your "
+    "request, or report the error with its request id {request_id} if it keeps happening."
+)
+
+
+def edge_response(
+    status: int,
+    message: str,
+    *,
+    path: str,
+    type: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """An error answered before routing (the edge guards): the envelope of the path's dialect."""
+    if is_azure_jobs_path(path):
+        body = azure_error_body(message, status=status, type=type, param=param, code=code)
+    else:
+        body = error_body(message, type=type, param=param, code=code)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def server_error_response(*, request_id: str, path: str) -> JSONResponse:
+    """The 500 of an unexpected error: a generic message and the request id, nothing else.
+
+    Never the exception's text: it can name files, blob keys or database details.
+    """
+    return edge_response(
+        500, SERVER_ERROR_MESSAGE.format(request_id=request_id), path=path, type="server_error"
     )
 
 
@@ -219,4 +246,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OSError, _storage_or_unexpected)
     app.add_exception_handler(SQLAlchemyError, _storage_or_unexpected)
-    app.add_exception_handler(Exception, _unexpected)
+    # No handler for `Exception`: Starlette would run it in its ServerErrorMiddleware, which
+    # re-raises after answering, and uvicorn then drops the keep-alive connection. Unexpected
+    # errors are answered by `reelbox.api.server_errors.ServerErrors` instead.

@@ -1,0 +1,91 @@
+"""The request body cap, counted as the body streams in (chunked bodies included).
+
+A declared `Content-Length` over the cap is answered 413 before the app runs. Otherwise every
+body chunk is counted as the app receives it; the chunk that crosses the cap is not handed on:
+the 413 is sent at once, the app is told the client went away (`http.disconnect`, which ends its
+body reading), and whatever it answers after that is dropped. Nothing past the cap is held in
+memory or spooled to disk; the server discards the rest of the body as it arrives and keeps the
+connection, so the client reads its 413 instead of a reset.
+
+FastAPI's own `max_body_size` raises from inside the handler's body reading, where handler code
+may catch and re-wrap it, and answers outside the OpenAI envelope; this cap answers at the edge.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reelbox.api.errors import edge_response
+
+log = logging.getLogger(__name__)
+
+
+def too_large_message(max_bytes: int) -> str:
+    # The wording of the handlers' own check (api/forms.py), in bytes when not whole MiB.
+    mib, rest = divmod(max_bytes, 1024 * 1024)
+    limit = f"{mib} MB" if mib and not rest else f"{max_bytes:,} byte"
+    return f"The request body is larger than the {limit} limit."
+
+
+def declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            # h11 has checked it is ASCII digits; anything else is not a usable length.
+            return int(value) if value.isdigit() and len(value) < 20 else None
+    return None
+
+
+class BodyCap:
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response = edge_response(
+            413,
+            too_large_message(self.max_bytes),
+            path=scope.get("path", ""),
+            code="request_too_large",
+        )
+        declared = declared_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await response(scope, receive, send)
+            return
+        received = 0
+        answered = False
+        started = False
+
+        async def capped_receive() -> Message:
+            nonlocal received, answered
+            if answered:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    answered = True
+                    if not started:
+                        await response(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if answered:
+                return  # the 413 has been sent; the app's late answer is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, capped_receive, guarded_send)
+        except Exception:
+            if not answered:
+                raise
+            # The app failed on the body it was cut off from; the client already has its 413.
+            log.debug("error after the body cap answered", exc_info=True)
