@@ -31,7 +31,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
         key_cache_seconds=0.2,
         quota_seconds_per_day=12,
     )
-    with TestClient(create_app(settings, run_jobs=False)) as client:
+    with TestClient(create_app(settings, run_jobs=False), base_url="http://localhost") as client:
         yield client
 
 

@@ -59,7 +59,7 @@ LIMITS = BodyLimits(max_bytes=1 << 20)
 
 def test_a_chunked_body_over_the_cap_is_413_and_not_read_to_the_end(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", max_upload_bytes=256 * 1024)
-    with TestClient(create_app(settings, run_jobs=False)) as api:
+    with TestClient(create_app(settings, run_jobs=False), base_url="http://localhost") as api:
         answer = api.post(
             "/v1/videos",
             content=iter([b"x" * 16384] * 64),  # no Content-Length: sent chunked
@@ -89,7 +89,7 @@ def test_the_body_stops_being_read_once_over_the_cap() -> None:
 
 def test_a_declared_length_over_the_cap_is_413_before_reading(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", max_upload_bytes=2048)
-    with TestClient(create_app(settings, run_jobs=False)) as api:
+    with TestClient(create_app(settings, run_jobs=False), base_url="http://localhost") as api:
         answer = api.post("/v1/videos", json={"prompt": "x" * 4096})
     assert answer.status_code == 413
 

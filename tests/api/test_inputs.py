@@ -34,7 +34,8 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
         client = TestClient(
             create_app(
                 Settings(data_dir=tmp_path / f"data{len(clients)}", **settings), run_jobs=False
-            )
+            ),
+            base_url="http://localhost",
         )
         client.__enter__()
         clients.append(client)

@@ -38,7 +38,7 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
             api_keys={"key-a": "a", "key-b": "b", "key-c": "c"},
             moderation={"projects": {"b": "standard", "c": "off"}, **moderation},
         )
-        client = TestClient(create_app(settings, run_jobs=False))
+        client = TestClient(create_app(settings, run_jobs=False), base_url="http://localhost")
         client.__enter__()
         clients.append(client)
         return client

@@ -27,7 +27,7 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
             "api_keys": {"key-a": "a", "key-b": "b"},
         }
         values.update(settings)
-        client = TestClient(create_app(Settings(**values), run_jobs=False))
+        client = TestClient(create_app(Settings(**values), run_jobs=False), base_url="http://localhost")
         client.__enter__()
         clients.append(client)
         return client

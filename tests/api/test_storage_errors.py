@@ -21,7 +21,7 @@ def read_only_blobs(tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
     if os.geteuid() != 0:
         pytest.skip("a read-only bind mount needs root")
     settings = Settings(data_dir=tmp_path / "data", min_free_bytes=0)
-    with TestClient(create_app(settings, run_jobs=False)) as client:
+    with TestClient(create_app(settings, run_jobs=False), base_url="http://localhost") as client:
         blobs = (tmp_path / "data" / "blobs").resolve()
         subprocess.run(["mount", "--bind", str(blobs), str(blobs)], check=True)
         try:

@@ -23,7 +23,7 @@ B = {"authorization": "Bearer key-b"}
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
     settings = Settings(data_dir=tmp_path, api_keys={"key-a": "a", "key-b": "b"})
-    with TestClient(create_app(settings, run_jobs=False)) as client:
+    with TestClient(create_app(settings, run_jobs=False), base_url="http://localhost") as client:
         engine = connect(settings.resolved_database_url)
         yield client, Store(engine)
         engine.dispose()

@@ -23,7 +23,9 @@ def _samples(text: str) -> dict[str, list[object]]:
 
 
 def test_routes_are_labelled_by_template(tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path / "d"), run_jobs=False)) as api:
+    with TestClient(
+        create_app(Settings(data_dir=tmp_path / "d"), run_jobs=False), base_url="http://localhost"
+    ) as api:
         for video_id in ("video_a", "video_b"):
             api.get(f"/v1/videos/{video_id}")
             api.get(f"/openai/deployments/sora-2/videos/{video_id}")
@@ -40,9 +42,14 @@ def test_routes_are_labelled_by_template(tmp_path: Path) -> None:
 
 
 def test_each_app_counts_only_its_own_requests(tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path / "a"), run_jobs=False)) as first:
+    with TestClient(
+        create_app(Settings(data_dir=tmp_path / "a"), run_jobs=False), base_url="http://localhost"
+    ) as first:
         first.get("/healthz")
-        with TestClient(create_app(Settings(data_dir=tmp_path / "b"), run_jobs=False)) as second:
+        with TestClient(
+            create_app(Settings(data_dir=tmp_path / "b"), run_jobs=False),
+            base_url="http://localhost",
+        ) as second:
             samples = _samples(second.get("/metrics").text)
     assert "reelbox_http_requests_total" not in samples  # nothing counted before this scrape
 
@@ -50,7 +57,7 @@ def test_each_app_counts_only_its_own_requests(tmp_path: Path) -> None:
 def test_metrics_port_serves_them_alone(tmp_path: Path) -> None:
     port = free_port()
     settings = Settings(data_dir=tmp_path / "d", api_keys={"k": "p"}, metrics_port=port)
-    with TestClient(create_app(settings, run_jobs=False)) as api:
+    with TestClient(create_app(settings, run_jobs=False), base_url="http://localhost") as api:
         api.get("/v1/videos", headers={"authorization": "Bearer k"})
         assert api.get("/metrics", headers={"authorization": "Bearer k"}).status_code == 404
         scraped = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
