@@ -20,6 +20,7 @@ from reelbox.service.gate import Gate
 from reelbox.service.videos import VideoService
 from reelbox.settings import Settings
 from reelbox.store.moderation_log import ModerationLog
+from reelbox.store.quotas import Quotas
 from reelbox.store.store import Store
 
 
@@ -45,7 +46,12 @@ def _service(store: Store, tmp_path: Path, blobs: LocalBlobStore) -> VideoServic
         moderation_log=ModerationLog(store.engine),
     )
     return VideoService(
-        settings=settings, store=store, blobs=blobs, gate=gate, wake_scheduler=lambda: None
+        settings=settings,
+        store=store,
+        blobs=blobs,
+        gate=gate,
+        wake_scheduler=lambda: None,
+        quotas=Quotas(store.engine),
     )
 
 

@@ -17,6 +17,7 @@ from reelbox.service.gate import Gate
 from reelbox.service.videos import NewWork, VideoService
 from reelbox.settings import Settings
 from reelbox.store.moderation_log import ModerationLog
+from reelbox.store.quotas import Quotas
 from reelbox.store.rows import NewJob
 from reelbox.store.store import Store
 
@@ -44,6 +45,7 @@ def _service(store: Store, tmp_path: Path, **settings: object) -> tuple[VideoSer
         blobs=LocalBlobStore(tmp_path / "blobs"),
         gate=gate,
         wake_scheduler=lambda: wakes.append(1),
+        quotas=Quotas(store.engine),
     )
     return service, wakes
 

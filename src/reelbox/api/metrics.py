@@ -2,7 +2,7 @@
 
 Protected like the API: when keys exist, any valid key (project or admin) may scrape. With
 `metrics_port` set, metrics are served on that port only, without a key (bind it to a private
-interface), and this route answers 404.
+interface), and this route answers 404. `public_metrics = true` serves it here without a key.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ async def serve_metrics(request: Request, services: Services) -> Response:
         raise NotFound(
             f"Metrics are served on port {services.settings.metrics_port}.", code="not_found"
         )
-    await services.keys.caller(presented_key(request))  # 401 without a valid key
+    if not services.settings.public_metrics:
+        await services.keys.caller(presented_key(request))  # 401 without a valid key
     metrics: Metrics = request.state.metrics
     body = await run_in_threadpool(metrics.render)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
