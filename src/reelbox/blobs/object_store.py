@@ -275,6 +275,10 @@ class ObjectBlobStore:
         checked like the local store's."""
         return self._probe.problem() if self._probe is not None else None
 
+    def forget_probe(self) -> None:
+        if self._probe is not None:
+            self._probe.forget()
+
     def clean_staging(self, older_than: float = 3600) -> int:
         """Remove local temporary and cached files older than `older_than` seconds."""
         removed = 0

@@ -108,7 +108,8 @@ class LocalExecutor:
         self._placed = placement.placed if placement is not None else frozenset()
         self._slots: list[_Slot] = []
         self._context = multiprocessing.get_context("spawn")
-        self._unsettled: dict[str, Job] = {}  # storage faults still to be requeued
+        self._unsettled: dict[str, Job] = {}
+        self.storage_faults = 0  # runs that ended on a storage fault, so far  # storage faults still to be requeued
 
     def _seat(self, plan: WorkerPlan, *, rank: int, port: int) -> Seat:
         profiles = {
@@ -240,12 +241,16 @@ class LocalExecutor:
             slot.report = message[1] if len(message) > 1 else None  # type: ignore[assignment]
             log.info("worker %s ready in %.1f s", slot.process.pid, time.monotonic() - slot.spawned)
         elif message[0] == "done" and slot.job is not None and message[1] == slot.job.id:
+            if len(message) > 2 and message[2] in _STORAGE_OUTCOMES:
+                self.storage_faults += 1  # the scheduler re-probes storage before dispatching
             if len(message) > 2 and message[2] == RunOutcome.STORAGE_FAULT.value:
                 self._unsettled[slot.job.id] = slot.job
             elif len(message) > 2 and message[2] == "storing":
                 slot.storing[slot.job.id] = slot.job  # its outcome comes as ("stored", …)
             slot.job = None
         elif message[0] == "stored":
+            if message[2] in _STORAGE_OUTCOMES:
+                self.storage_faults += 1
             job = slot.storing.pop(message[1], None)
             if job is not None and message[2] == RunOutcome.STORAGE_FAULT.value:
                 self._unsettled[job.id] = job
@@ -290,6 +295,9 @@ class LocalExecutor:
             slot.kill()
             slot.conn.close()
         self._slots = []
+
+
+_STORAGE_OUTCOMES = frozenset({RunOutcome.REQUEUED.value, RunOutcome.STORAGE_FAULT.value})
 
 
 def _free_port() -> int:

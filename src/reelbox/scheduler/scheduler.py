@@ -67,6 +67,7 @@ class Scheduler:
         self._last_recovery = 0.0
         self._last_orphan_sweep = float("-inf")
         self.storage_paused: str | None = None  # why dispatch is paused, if it is
+        self._storage_faults_seen = 0
         self._last_object_sweep = 0.0
         self.orphan_sweep_interval = 3600.0  # an object store's orphan sweep lists the bucket
 
@@ -117,6 +118,15 @@ class Scheduler:
     def dispatch(self) -> int:
         """Claim jobs into free slots; returns how many started (none while storage fails)."""
         started = 0
+        faults = getattr(self.executor, "storage_faults", 0)
+        if faults != self._storage_faults_seen:
+            # A run just failed to write: look at the disks now, not at a cached answer, so
+            # the job it put back does not start again on a disk that is still full.
+            self._storage_faults_seen = faults
+            for owner in (self.blobs, self.store):
+                forget = getattr(owner, "forget_probe", None)
+                if callable(forget):
+                    forget()
         problem = self.storage_problem()
         if problem != self.storage_paused:
             if problem:

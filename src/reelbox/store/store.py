@@ -85,6 +85,11 @@ class Store(JobQueries):
             else None
         )
 
+    def forget_probe(self) -> None:
+        """Probe the database's folder afresh next time (a write just failed)."""
+        if self._probe is not None:
+            self._probe.forget()
+
     def storage_problem(self) -> str | None:
         """Why the database cannot take writes now (SQLite: its folder is full or read-only),
         or None. PostgreSQL's own disk is its server's business: None."""

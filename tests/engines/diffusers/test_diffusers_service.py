@@ -310,6 +310,6 @@ def test_missing_weights_stop_the_server_at_start(
         return tmp_path / "nowhere" if family == "ltx-video" else tiny_weights(family)
 
     live = LiveServer(tmp_path / "data", config=config(nowhere))
-    with pytest.raises(RuntimeError, match=r"profile 'ltx': no weights folder at"):
+    with pytest.raises(RuntimeError, match=r"profiles.ltx: no weights folder at"):
         live.start()
     live.stop()
