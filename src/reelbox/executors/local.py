@@ -108,8 +108,8 @@ class LocalExecutor:
         self._placed = placement.placed if placement is not None else frozenset()
         self._slots: list[_Slot] = []
         self._context = multiprocessing.get_context("spawn")
-        self._unsettled: dict[str, Job] = {}
-        self.storage_faults = 0  # runs that ended on a storage fault, so far  # storage faults still to be requeued
+        self._unsettled: dict[str, Job] = {}  # storage faults still to be requeued
+        self.storage_faults = 0  # runs that ended on a storage fault, so far
 
     def _seat(self, plan: WorkerPlan, *, rank: int, port: int) -> Seat:
         profiles = {
