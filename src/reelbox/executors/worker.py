@@ -165,6 +165,8 @@ def worker_main(
     moderator = Moderator(config.moderation) if config.moderation is not None else None
     stages = Stages()
     lock = threading.Lock()
+    storing: set[str] = set()  # jobs reported "done" while their video is still being stored
+    ended: dict[str, str] = {}  # pipelined jobs that ended before their "done" went out
 
     def send(message: tuple[object, ...]) -> None:
         with lock:  # the storing thread reports too
@@ -183,7 +185,7 @@ def worker_main(
                 _goodbye(group)
             return
         _, job_id, attempt = message
-        outcome: RunOutcome | None = RunOutcome.SETTLED
+        outcome = RunOutcome.SETTLED
         job = store.get_job(job_id)
         if job is not None and job.attempt == attempt and job.status is JobStatus.IN_PROGRESS:
             if group is not None:
@@ -227,15 +229,27 @@ def worker_main(
 
                 if config.pipelined and pipelines_output(engine):
                     # "done" goes out once the engine is free; storing goes on beside the next,
-                    # and its outcome follows as ("stored", job_id, outcome).
+                    # and its outcome follows as ("stored", job_id, outcome) — or rides on
+                    # "done" itself when the job ended before the engine was free.
                     def stored(engine: Engine, job_id: str = job_id) -> None:
-                        send(("stored", job_id, run(engine).value))
+                        value = run(engine).value
+                        with lock:
+                            if job_id in storing:
+                                storing.discard(job_id)
+                                conn.send(("stored", job_id, value))
+                            else:
+                                ended[job_id] = value
 
                     stages.run(job.id, calls=job.spec.variants, engine=engine, run=stored)
-                    outcome = None
-                else:
-                    outcome = run(engine)
-        send(("done", job_id, outcome.value if outcome is not None else "storing"))
+                    with lock:
+                        if job_id in ended:
+                            conn.send(("done", job_id, ended.pop(job_id)))
+                        else:
+                            storing.add(job_id)
+                            conn.send(("done", job_id, "storing"))
+                    continue
+                outcome = run(engine)
+        send(("done", job_id, outcome.value))
 
 
 def _run_in_group(
