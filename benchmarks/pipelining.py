@@ -29,7 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_mode(mode: str, weights: str, jobs: int, size: str, seconds: int) -> dict[str, float]:
+def run_mode(
+    mode: str, weights: str, jobs: int, size: str, seconds: int, steps: int
+) -> dict[str, float]:
     from reelbox.blobs.local import LocalBlobStore
     from reelbox.engines.diffusers.engine import DiffusersEngine
     from reelbox.executors.pipeline import produce
@@ -44,7 +46,7 @@ def run_mode(mode: str, weights: str, jobs: int, size: str, seconds: int) -> dic
             "dtype": "float32",
             "resolutions": ["64x32"],
             "sizes": [size],
-            "steps": 2,
+            "steps": steps,
         }
     )
     engine.warm_up()
@@ -115,11 +117,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--seconds", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=2, help="denoising steps (the GPU stage)")
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--weights", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode:
-        figures = run_mode(args.mode, args.weights, args.jobs, args.size, args.seconds)
+        figures = run_mode(args.mode, args.weights, args.jobs, args.size, args.seconds, args.steps)
         print(json.dumps(figures))
         return
 
@@ -145,6 +148,8 @@ def main() -> None:
                     args.size,
                     "--seconds",
                     str(args.seconds),
+                    "--steps",
+                    str(args.steps),
                 ],
                 capture_output=True,
                 text=True,
@@ -154,8 +159,8 @@ def main() -> None:
             results[mode] = json.loads(out.stdout.strip().splitlines()[-1])
     load = os.getloadavg()[0]
     print(
-        f"{args.jobs} jobs of {args.seconds} s at {args.size}, tiny Wan 2.1 (64x32, 2 steps), "
-        f"load {load:.1f}"
+        f"{args.jobs} jobs of {args.seconds} s at {args.size}, "
+        f"tiny Wan 2.1 (64x32, {args.steps} steps), load {load:.1f}"
     )
     print(f"{'mode':<12}{'total s':>9}{'engine idle':>13}{'peak MB':>9}")
     for mode, r in results.items():
