@@ -22,7 +22,9 @@ from reelbox.cli_admin import (
 from reelbox.cli_tables import print_rows
 
 if TYPE_CHECKING:
+    from reelbox.blobs.base import BlobStore
     from reelbox.jobs.models import Job
+    from reelbox.settings import Settings
 
 jobs_app = typer.Typer(help="Jobs of every project: list, show, cancel, retry, purge.")
 webhooks_app = typer.Typer(help="Webhook deliveries.")
@@ -188,7 +190,6 @@ def cancel(
 ) -> None:
     """Cancel an unfinished job (its worker stops at its next heartbeat) and delete it."""
     from reelbox.blobs.keys import delete_job_media
-    from reelbox.blobs.local import LocalBlobStore
     from reelbox.store.store import Store
 
     with database(config, data_dir, database_url) as (settings, engine):
@@ -196,7 +197,7 @@ def cancel(
         job = _one(engine, job_id)
         before = store.cancel(job.id, project=job.project)
         if before is not None and before.status.terminal:
-            delete_job_media(LocalBlobStore(settings.blob_dir), job.id)
+            delete_job_media(_blobs(settings), job.id)
             store.mark_assets_expired(job.id)
         after = _one(engine, job.id)
     if as_json:
@@ -265,7 +266,6 @@ def purge(
 ) -> None:
     """Delete finished jobs' media and mark them deleted (their rows stay for usage)."""
     from reelbox.blobs.keys import delete_job_media
-    from reelbox.blobs.local import LocalBlobStore
     from reelbox.store.store import Store
 
     chosen = _statuses(status) or ["completed", "failed", "cancelled"]
@@ -283,7 +283,7 @@ def purge(
             limit=1_000_000,
         )
         if yes:
-            store, blobs = Store(engine), LocalBlobStore(settings.blob_dir)
+            store, blobs = Store(engine), _blobs(settings)
             for job in found:
                 store.cancel(job.id, project=job.project)
                 delete_job_media(blobs, job.id)
@@ -323,3 +323,12 @@ def deliveries(
         rows.append((row.id, row.project, row.event_type, row.status, str(row.attempts), answer))
     print_rows(console, ("delivery", "project", "event", "status", "tries", "last answer"), rows)
     console.print(f"{len(found)} delivery(ies)")
+
+
+def _blobs(settings: Settings) -> BlobStore:
+    """The server's blob store: the object store of `blob_url` when set, else `data_dir`'s."""
+    from reelbox.blobs.factory import open_blob_store
+
+    return open_blob_store(
+        url=settings.blob_url, local_dir=settings.blob_dir, options=settings.blob_options
+    )
