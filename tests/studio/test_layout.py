@@ -376,12 +376,19 @@ def test_a_video_made_off_screen_gets_a_toast(
     studio.open()
     studio.choose("#model", "tiny")
     studio.choose("#size", "640x360")
-    page.fill("#prompt", unique("a snail crossing a leaf"))
+    prompt = unique("a snail crossing a leaf")
+    page.fill("#prompt", prompt)
     page.click("#submit")
     page.locator("#toasts .toast", has_text="queued").wait_for()
-    assert not page.locator(".card").first.evaluate(
-        "c => c.getBoundingClientRect().top < innerHeight"
+    # Find the card and measure it in one step in the page: a status change replaces the card's
+    # element, and a handle taken a moment earlier would measure a detached element (top 0).
+    top = page.evaluate(
+        """prompt => [...document.querySelectorAll('.card')]
+            .find(c => c.querySelector('.card-link')?.textContent.includes(prompt))
+            .getBoundingClientRect().top""",
+        prompt,
     )
+    assert top >= page.viewport_size["height"]
 
 
 # -- 6. the key dialog and failures ----------------------------------------------------------------
