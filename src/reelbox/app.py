@@ -45,7 +45,6 @@ from reelbox.api.server_errors import ServerErrors
 from reelbox.blobs.factory import open_blob_store
 from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
-from reelbox.engines.registry import check_weights
 from reelbox.executors.base import Executor
 from reelbox.executors.local import LocalExecutor
 from reelbox.executors.placement import plan_workers
@@ -58,6 +57,7 @@ from reelbox.observability.metrics import Metrics, MetricsMiddleware
 from reelbox.scheduler.leader import Leadership
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
+from reelbox.startup import weights_problem
 from reelbox.store.data_lock import DataLock
 from reelbox.store.database import connect, migrate
 from reelbox.store.keys import KeyStore
@@ -144,11 +144,9 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         scheduler: Scheduler | None = None
         local_executor: LocalExecutor | None = None
         if run_jobs:
-            for name, profile in settings.profiles.items():
-                try:
-                    check_weights(profile.engine, profile.options)
-                except ValueError as exc:
-                    raise ValueError(f"profile {name!r}: {exc}") from None
+            problem = weights_problem(settings)
+            if problem is not None:
+                raise ValueError(problem)
             placement = (
                 plan_workers(settings.profiles, gpus=settings.gpus, cpu_workers=settings.workers)
                 if settings.executor == "local" and settings.role != "api"

@@ -44,17 +44,30 @@ def preflight(settings: Settings) -> str | None:
     Checks every profile's weights (cheaply, without loading them) and loads the moderation
     term files the way the server will.
     """
-    from reelbox.engines.registry import check_weights
     from reelbox.moderation.moderator import Moderator
+
+    problem = weights_problem(settings)
+    if problem is not None:
+        return problem
+    try:
+        moderator = Moderator(settings.moderation)
+    except (ValueError, OSError) as exc:
+        return f"moderation: {settings_problem(exc)}"
+    moderator.close()
+    return None
+
+
+def weights_problem(settings: Settings) -> str | None:
+    """The first profile whose weights are missing or unusable, as one line, or None.
+
+    Cheap: engines check their files without loading them. `serve` asks before it starts; the
+    app's lifespan asks again for apps built without the CLI (tests, an ASGI factory).
+    """
+    from reelbox.engines.registry import check_weights
 
     for name, profile in settings.profiles.items():
         try:
             check_weights(profile.engine, profile.options)
         except (ValueError, KeyError, OSError) as exc:
             return f"profiles.{name}: {settings_problem(exc)}"
-    try:
-        moderator = Moderator(settings.moderation)
-    except (ValueError, OSError) as exc:
-        return f"moderation: {settings_problem(exc)}"
-    moderator.close()
     return None
