@@ -47,7 +47,7 @@ class JobActor:
             url=config.blob_url, local_dir=work_dir, options=config.blob_options
         )
         self.moderator = Moderator(config.moderation) if config.moderation is not None else None
-        self.engines: dict[str, Engine] = _warm_engines({profile: config.profiles[profile]})
+        self.engines: dict[str, Engine] = _warm_engines({profile: config.profiles[profile]})[0]
         self._current: str | None = None
         self._lock = threading.Lock()
 
