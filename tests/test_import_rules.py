@@ -147,13 +147,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.settings",
         "reelbox.notify.hub",
     ),
-    "engines": ("reelbox.jobs.spec", "reelbox.media"),
+    "engines": ("reelbox.jobs.spec", "reelbox.jobs.timings", "reelbox.media"),
     "webhooks": (
         "reelbox.jobs",
         "reelbox.settings",
         "reelbox.store.outbox",
         "reelbox.store.webhook_endpoints",
         "reelbox.store.secret_box",
+        "reelbox.observability.tracing",  # a span per delivery attempt
     ),
     "scheduler": ("reelbox.store", "reelbox.blobs", "reelbox.executors.base", "reelbox.notify"),
     "executors": (
@@ -165,6 +166,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.moderation",
         "reelbox.settings",
         "reelbox.errors",
+        "reelbox.observability.tracing",  # the jobs' spans, in the worker
     ),
     # The one service behind create, cancel, delete and rework: below the HTTP edge.
     "service": (
@@ -180,7 +182,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.settings",
         "reelbox.errors",
     ),
-    "observability": ("reelbox.store.gauges", "reelbox.store.moderation_log"),
+    "observability": (
+        "reelbox.store.gauges",
+        "reelbox.store.moderation_log",
+        "reelbox.jobs.timings",
+    ),
     "startup": ("reelbox.engines.registry", "reelbox.moderation.moderator", "reelbox.settings"),
     "cli_admin": EVERYTHING,
     "cli_jobs": EVERYTHING,

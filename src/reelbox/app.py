@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -68,6 +68,9 @@ from reelbox.store.video_reads import VideoReader
 from reelbox.studio import mount as mount_studio
 from reelbox.webhooks import WebhookService
 
+if TYPE_CHECKING:
+    from reelbox.observability.tracing import Tracing
+
 log = logging.getLogger(__name__)
 
 
@@ -112,8 +115,22 @@ def warn_unmoderated(settings: Settings) -> None:
         log.warning("moderation is off for project(s): %s", ", ".join(off))
 
 
-def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
-    """The ASGI app. With `run_jobs=False` no scheduler or workers start (API-only tests)."""
+def start_tracing(settings: Settings) -> Tracing | None:
+    """Traces (extra `otel`) when `otel_endpoint` is set; opentelemetry is imported only then."""
+    if settings.otel_endpoint is None:
+        return None
+    from reelbox.observability.tracing import Tracing
+
+    return Tracing.start(service_name=settings.otel_service_name, endpoint=settings.otel_endpoint)
+
+
+def create_app(
+    settings: Settings, *, run_jobs: bool = True, tracing: Tracing | None = None
+) -> FastAPI:
+    """The ASGI app. With `run_jobs=False` no scheduler or workers start (API-only tests).
+
+    `tracing` replaces the one `otel_endpoint` would start (tests pass an in-memory exporter's).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -168,6 +185,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                 pipelined=settings.pipelined_output,
                 blob_url=settings.blob_url,
                 blob_options=settings.blob_options,
+                otel_endpoint=settings.otel_endpoint,
+                otel_service_name=settings.otel_service_name,
             )
             executor: Executor
             if settings.executor == "ray":
@@ -179,6 +198,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                     store=store,
                     job_timeout=settings.job_timeout_seconds,
                     placement=placement,
+                    watch=metrics,
                 )
             scheduler = Scheduler(
                 store=store,
@@ -213,6 +233,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             videos=VideoReader(engine),
             placement=local_executor.placement_of if local_executor is not None else dict,
             quotas=Quotas(engine, defaults=quota_defaults(settings)),
+            trace_context=tracing.current_context if tracing is not None else _untraced,
         )
         metrics.bind(engine=engine, moderation_log=services.moderation_log)
         if settings.metrics_port is not None:
@@ -226,7 +247,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
         notifications = await start_notifications(
             engine, events, poll_interval=settings.events_poll_interval_seconds
         )
-        webhooks = WebhookService.from_settings(settings, engine=engine)
+        webhooks = WebhookService.from_settings(settings, engine=engine, tracing=tracing)
         if run_jobs:
             webhooks.start()  # the deliverer: a task on this event loop
         try:
@@ -248,6 +269,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
             engine.dispose()
             if data_lock is not None:
                 data_lock.release()
+            if tracing is not None and own_tracing:
+                tracing.shutdown()
 
     app = FastAPI(
         title="Reelbox",
@@ -284,4 +307,14 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    # Request spans (extra `otel`), outermost; nothing at all when tracing is off.
+    own_tracing = tracing is None
+    if tracing is None:
+        tracing = start_tracing(settings)
+    if tracing is not None:
+        app.add_middleware(tracing.middleware)
     return app
+
+
+def _untraced() -> dict[str, str] | None:
+    return None

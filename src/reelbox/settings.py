@@ -288,6 +288,14 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         None, ge=0, le=65535, description="Serve /metrics on this port only (no key needed)."
     )
+    otel_endpoint: str | None = Field(
+        None,
+        pattern=r"^https?://\S+$",
+        description="Export OpenTelemetry traces over OTLP/HTTP to this collector (extra `otel`).",
+    )
+    otel_service_name: str = Field(
+        "reelbox", min_length=1, max_length=128, description="service.name of the traces."
+    )
     log_format: Literal["text", "json"] = "text"
     log_prompts: bool = Field(False, description="Write prompts into the logs.")
     # Cluster mode (docs/cluster.md): media in an object store.

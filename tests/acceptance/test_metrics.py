@@ -1,6 +1,6 @@
-"""`/metrics` of a live server during a load run: queue, run-time and latency figures agree with
-the jobs table, it is protected like the API, and every metric the Grafana dashboard in docs/
-queries exists."""
+"""`/metrics` of a live server during a load run: queue, run-time, stage, step and latency figures
+agree with the jobs table, it is protected like the API, and every metric the Grafana dashboard
+in docs/ queries exists."""
 
 from __future__ import annotations
 
@@ -108,6 +108,38 @@ def test_metrics_agree_with_the_jobs_table_and_feed_the_dashboard(make_server: A
             server, "SELECT sum(completed_at - started_at) FROM jobs WHERE status = 'completed'"
         )
         assert abs(run_sum.value - expected_sum[0]) < 1e-6
+        # Job time by stage and engine steps: recorded by the worker processes with each
+        # completion, so every completed job counts once per stage it went through.
+        stage_counts = {
+            (s.labels["profile"], s.labels["stage"]): s.value
+            for s in samples["reelbox_job_stage_seconds_count"]
+        }
+        assert stage_counts == {
+            ("tiny", stage): completed[0]
+            for stage in ("queue", "load", "plan", "sound", "render", "encode", "upload")
+        }
+        stage_sums = {
+            s.labels["stage"]: s.value
+            for s in samples["reelbox_job_stage_seconds_sum"]
+            if s.labels["profile"] == "tiny"
+        }
+        [stored_sums] = table(
+            server,
+            "SELECT sum(s.seconds) FROM job_stages s JOIN jobs j ON j.id = s.job_id "
+            "WHERE j.status = 'completed' AND s.stage = 'encode'",
+        )
+        assert abs(stage_sums["encode"] - stored_sums[0]) < 1e-6 and stage_sums["encode"] > 0
+        [steps] = [
+            s for s in samples["reelbox_engine_step_seconds_count"] if s.labels["profile"] == "tiny"
+        ]
+        [frames] = table(
+            server,
+            "SELECT sum(g.frame_count) FROM generations g JOIN jobs j ON j.id = g.job_id "
+            "WHERE j.status = 'completed'",
+        )
+        assert steps.value == frames[0] == 2 * 8  # a step per painted frame (1 s at 8 fps)
+        warmed = {s.labels["profile"] for s in samples["reelbox_worker_warmup_seconds_count"]}
+        assert {"tiny", "slow"} <= warmed  # the worker warmed every profile before its first job
         queue_counts = {
             s.labels["profile"]: s.value for s in samples["reelbox_job_queue_seconds_count"]
         }

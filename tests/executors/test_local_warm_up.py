@@ -2,7 +2,8 @@
 
 A worker takes jobs only once its engines are warm, so a job's time limit never includes the
 warm-up (at start or after a worker is replaced); a profile with `warm = false` loads on its
-first job instead, which that job pays for.
+first job instead, which that job pays for. The executor tells its `WorkerWatch` (`/metrics`)
+each warm-up, measured in the worker, and each replacement with its reason.
 """
 
 from __future__ import annotations
@@ -40,11 +41,26 @@ def store(tmp_path: Path) -> Iterator[Store]:
     engine.dispose()
 
 
+class Watched:
+    """A `WorkerWatch` that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.restarts: list[str] = []
+        self.warmed: list[tuple[str, float]] = []
+
+    def worker_restarted(self, reason: str) -> None:
+        self.restarts.append(reason)
+
+    def worker_warmed(self, profile: str, seconds: float) -> None:
+        self.warmed.append((profile, seconds))
+
+
 class Pool:
     """One LocalExecutor driven the way the scheduler drives it, recording when jobs start."""
 
     def __init__(self, store: Store, tmp_path: Path, profiles: Profiles, timeout: float) -> None:
         self.store = store
+        self.watch = Watched()
         self.executor = LocalExecutor(
             config=WorkerConfig(
                 database_url=f"sqlite:///{tmp_path / 'reelbox.db'}",
@@ -57,6 +73,7 @@ class Pool:
             slots=1,
             store=store,
             job_timeout=timeout,
+            watch=self.watch,
         )
         self.began = time.monotonic()
         self.sent: dict[str, float] = {}  # job id → seconds after start when it was sent
@@ -153,6 +170,23 @@ def test_a_replaced_worker_warms_again_before_it_takes_the_next_job(
     done = pool.finish("video_2")
     assert done.status is JobStatus.COMPLETED, (done.error_code, done.error_message)
     assert pool.sent["video_2"] >= replaced_at + WARM_UP
+    assert pool.watch.restarts == ["timeout"]
+    assert [p for p, _ in pool.watch.warmed] == ["slow", "slow"]  # at start, and the replacement
+    assert all(WARM_UP <= s < WARM_UP + 5 for _, s in pool.watch.warmed)
+
+
+def test_a_crashed_worker_is_counted_as_a_restart(
+    store: Store, tmp_path: Path, pools: list[Pool]
+) -> None:
+    pool = _pool(pools, store, tmp_path, {"fake": ("fake", {"fps": 8})}, timeout=30.0)
+    pool.create("video_1", profile="fake", prompt="[fail:exit]")
+    deadline = time.monotonic() + 30
+    while not pool.watch.restarts and time.monotonic() < deadline:
+        pool.tick()
+        time.sleep(0.02)
+    assert pool.watch.restarts == ["crashed"]
+    requeued = store.get_job("video_1")
+    assert requeued is not None and requeued.status is JobStatus.QUEUED
 
 
 def test_a_profile_with_warm_false_loads_on_its_first_job(

@@ -9,8 +9,10 @@ import pytest
 from reelbox.blobs import LocalBlobStore
 from reelbox.engines.base import GenerationCancelled
 from reelbox.engines.fake import FakeEngine
+from reelbox.engines.procedural.engine import ProceduralEngine
 from reelbox.executors.pipeline import produce
 from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.jobs.timings import JobTimings
 from support.media import image_facts, probe_mp4
 
 
@@ -170,3 +172,42 @@ def test_a_stopping_review_leaves_no_file_of_the_stopped_variant(
     # Variant 0 is stored when only variant 1 is stopped (the runner removes the attempt).
     assert all(p.startswith("videos/job/1/0/") for p in stored)
     assert bool(stored) == (stop_at == "output" and variant == 1)
+
+
+def test_an_engine_that_reports_nothing_is_timed_as_render(tmp_path: Path) -> None:
+    timings = JobTimings()
+    produce(
+        _spec(variants=2),
+        engine=FakeEngine({"fps": 8, "frame_delay": 0.02}),
+        blobs=LocalBlobStore(tmp_path),
+        key_prefix=lambda i: f"videos/job/1/{i}",
+        on_progress=lambda _: None,
+        should_cancel=lambda: False,
+        timings=timings,
+    )
+    assert set(timings.stages) == {"load", "render", "encode", "upload"}
+    # Two variants of 8 frames, each frame 20 ms in the engine (which the encoder waited for,
+    # and which is not counted as encoding).
+    assert timings.stages["render"].seconds >= 2 * 8 * 0.02
+    stages = timings.ordered()
+    assert stages[0].name == "load" and stages[-1].name == "upload"
+    assert timings.steps.count == 0
+
+
+def test_the_embedded_engine_reports_its_stages_and_a_step_per_frame(tmp_path: Path) -> None:
+    timings = JobTimings()
+    spec = _spec(profile="p", seconds=1.0, fps=8, variants=2, prompt="a red kite over a lake")
+    produce(
+        spec,
+        engine=ProceduralEngine({"fps": 8}),
+        blobs=LocalBlobStore(tmp_path),
+        key_prefix=lambda i: f"videos/job/1/{i}",
+        on_progress=lambda _: None,
+        should_cancel=lambda: False,
+        timings=timings,
+    )
+    assert {"load", "plan", "sound", "render", "encode", "upload"} <= set(timings.stages)
+    assert timings.steps.count == 2 * 8  # every painted frame of both variants
+    assert timings.stages["render"].seconds == pytest.approx(timings.steps.total)
+    for stage in timings.stages.values():
+        assert stage.start <= stage.end and stage.seconds >= 0

@@ -164,6 +164,8 @@ class Services:
     quotas: Quotas
     # Profile -> its placed workers (GET /v1/models' `placement`); empty without a placement.
     placement: Callable[[], dict[str, list[dict[str, object]]]] = dict
+    # The request's trace context to store with a job (observability/tracing.py); off: None.
+    trace_context: Callable[[], dict[str, str] | None] = lambda: None
     _service: VideoService | None = field(default=None, init=False, repr=False)
 
     @property
@@ -182,6 +184,7 @@ class Services:
                 gate=gate,
                 quotas=self.quotas,
                 wake_scheduler=self.wake_scheduler,
+                trace_context=self.trace_context,
             )
         return self._service
 

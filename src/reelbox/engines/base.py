@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.jobs.timings import EngineTimings
 from reelbox.media.frames import AudioTrack, Frame
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "CharacterInput",
     "Engine",
     "EngineError",
+    "EngineTimings",
     "Frame",
     "GenerationCancelled",
     "GenerationInputs",
@@ -111,6 +113,8 @@ class GenerationResult:
     frames: Iterator[Frame]
     audio: AudioTrack | None
     plan: dict[str, Any] = field(default_factory=dict)
+    # The engine's own stages and steps, if it reports them (filled while `frames` is taken).
+    timings: EngineTimings | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -29,3 +29,16 @@ class Executor(Protocol):
         ...
 
     def shutdown(self) -> None: ...
+
+
+class WorkerWatch(Protocol):
+    """Told of worker replacements and warm-ups (`/metrics` counts them in this process)."""
+
+    def worker_restarted(self, reason: str) -> None:
+        """A worker was replaced: `crashed` (it died), `exited` (it ended on its own, as a
+        multi-GPU group out of step does) or `timeout` (killed: its job ran too long)."""
+        ...
+
+    def worker_warmed(self, profile: str, seconds: float) -> None:
+        """A worker built and warmed `profile`'s engine in `seconds` before saying ready."""
+        ...

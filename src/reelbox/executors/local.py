@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from reelbox.errors import storage_fault
+from reelbox.executors.base import WorkerWatch
 from reelbox.executors.placement import Placement, WorkerPlan
 from reelbox.executors.ranks import GroupAddress
 from reelbox.executors.runner import STORAGE_REASON, RunOutcome
@@ -97,8 +98,10 @@ class LocalExecutor:
         store: Store,
         job_timeout: float,
         placement: Placement | None = None,
+        watch: WorkerWatch | None = None,
     ) -> None:
         self.config = config
+        self.watch = watch
         self.store = store
         self.job_timeout = job_timeout
         self.placement = placement
@@ -221,6 +224,7 @@ class LocalExecutor:
                     reason = f"the worker process died (exit code {dead.exitcode})"
                     log.warning("job %s: %s", job.id, reason)
                     self.store.requeue_or_fail(job.id, attempt=job.attempt, reason=reason)
+                self._restarted("exited" if dead.exitcode == 0 else "crashed")
                 self._replace(i)
             elif job is not None and time.monotonic() - slot.started > self.job_timeout:
                 log.warning("job %s exceeded %.0f s; killing its worker", job.id, self.job_timeout)
@@ -231,6 +235,7 @@ class LocalExecutor:
                     code=FailureCode.TIMEOUT.value,
                     message=f"The job did not finish within {self.job_timeout:g} seconds.",
                 )
+                self._restarted("timeout")
                 self._replace(i)
             else:
                 self._warn_if_slow(slot)
@@ -240,6 +245,10 @@ class LocalExecutor:
             slot.ready = True
             slot.report = message[1] if len(message) > 1 else None  # type: ignore[assignment]
             log.info("worker %s ready in %.1f s", slot.process.pid, time.monotonic() - slot.spawned)
+            warmed = (slot.report or {}).get("warm_seconds")
+            if self.watch is not None and isinstance(warmed, dict):
+                for profile, seconds in warmed.items():
+                    self.watch.worker_warmed(str(profile), float(seconds))
         elif message[0] == "done" and slot.job is not None and message[1] == slot.job.id:
             if len(message) > 2 and message[2] in _STORAGE_OUTCOMES:
                 self.storage_faults += 1  # the scheduler re-probes storage before dispatching
@@ -254,6 +263,10 @@ class LocalExecutor:
             job = slot.storing.pop(message[1], None)
             if job is not None and message[2] == RunOutcome.STORAGE_FAULT.value:
                 self._unsettled[job.id] = job
+
+    def _restarted(self, reason: str) -> None:
+        if self.watch is not None:
+            self.watch.worker_restarted(reason)
 
     def _settle_storage_faults(self) -> None:
         for job_id, job in list(self._unsettled.items()):

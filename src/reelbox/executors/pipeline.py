@@ -7,6 +7,7 @@ about the database: it reads inputs from, and writes outputs to, a `BlobStore`.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +28,7 @@ from reelbox.engines.base import (
     SourceVideo,
 )
 from reelbox.jobs.spec import RENDITION_LOW, GenerationSpec, Mode
+from reelbox.jobs.timings import JobTimings
 from reelbox.media import audio as audio_ops
 from reelbox.media.decode import iter_frames, probe_video, read_audio
 from reelbox.media.encode import write_mp4
@@ -118,13 +120,17 @@ def produce(
     on_progress: Callable[[float], None],
     should_cancel: CancelCheck,
     review: Review | None = None,
+    timings: JobTimings | None = None,
 ) -> list[Output]:
     """Generate every variant of `spec` and store its media under `key_prefix(index)/`.
 
     Files are staged and moved into the store only once complete. On any exception the staged
-    files are removed and nothing is stored for the unfinished variant.
+    files are removed and nothing is stored for the unfinished variant. `timings`, if given,
+    records where the time went (`jobs/timings.py`).
     """
-    inputs = load_inputs(spec, blobs)
+    timings = timings if timings is not None else JobTimings()
+    with timings.stage("load"):
+        inputs = load_inputs(spec, blobs)
     if review is not None:
         review.inputs(spec, inputs)
     outputs: list[Output] = []
@@ -145,6 +151,7 @@ def produce(
                 report=report,
                 should_cancel=should_cancel,
                 review=review,
+                timings=timings,
             )
         )
     return outputs
@@ -161,6 +168,7 @@ def _produce_one(
     report: Callable[[float], None],
     should_cancel: CancelCheck,
     review: Review | None,
+    timings: JobTimings,
 ) -> Output:
     fractions = {"engine": 0.0, "encode": 0.0}
 
@@ -171,18 +179,19 @@ def _produce_one(
         fractions["engine"] = fraction
         progress()
 
+    started = time.time()
     result = engine.generate(spec, inputs, on_progress=on_engine, should_cancel=should_cancel)
-    frames: Iterator[Frame] = result.frames
+    waits = _Waits(result.frames, seconds=time.time() - started)
+    frames: Iterator[Frame] = iter(waits)
     frame_count = result.frame_count
     audio: AudioTrack | None = result.audio if spec.audio else None
     if spec.mode is Mode.EXTEND and inputs.source_video is not None:
-        frames, frame_count, audio = _stitch(
-            inputs.source_video, spec, result.frames, frame_count, audio
-        )
+        frames, frame_count, audio = _stitch(inputs.source_video, spec, frames, frame_count, audio)
 
     sprite_at = spritesheet_indices(frame_count, tiles=SPRITE_TILES)
     thumb_at = frame_count // 2
     staged: list[Path] = []
+    encoding = time.time()
     try:
         video_path = blobs.staging_path(".mp4")
         staged.append(video_path)
@@ -217,6 +226,10 @@ def _produce_one(
         if review is not None:
             # Before anything is stored: a blocked output leaves only staged files, removed below.
             review.output(spec, frames=[encoded.kept[i] for i in sprite_at], plan=result.plan)
+        stored = time.time()
+        # The encoder's own time: what it spent waiting on the engine's frames is the engine's.
+        timings.add("encode", start=encoding, end=stored, seconds=stored - encoding - waits.taking)
+        _engine_time(timings, result.timings, started=started, waits=waits)
 
         keys = {
             "video": f"{prefix}/video.mp4",
@@ -230,6 +243,7 @@ def _produce_one(
         blobs.put_file(keys["thumbnail"], thumb_webp)
         blobs.put_file(keys["thumbnail_jpeg"], thumb_jpeg)
         blobs.put_file(keys["spritesheet"], sheet)
+        timings.add("upload", start=stored, end=time.time())
     finally:
         for path in staged:
             path.unlink(missing_ok=True)
@@ -253,6 +267,46 @@ def _produce_one(
         sprite_frame_height=geometry.frame_height,
         plan=result.plan,
     )
+
+
+class _Waits:
+    """An engine's frames, timing how long each took to come (lazy engines work in `next`)."""
+
+    def __init__(self, frames: Iterator[Frame], *, seconds: float) -> None:
+        self._frames = frames
+        self.seconds = seconds  # the engine's time so far: `generate`, then every `next`
+        self.taking = 0.0  # of which spent while the encoder waited
+        self.last = time.time()
+
+    def __iter__(self) -> Iterator[Frame]:
+        try:
+            while True:
+                asked = time.time()
+                try:
+                    frame = next(self._frames)
+                except StopIteration:
+                    return
+                finally:
+                    self.last = time.time()
+                    self.taking += self.last - asked
+                    self.seconds += self.last - asked
+                yield frame
+        finally:
+            close = getattr(self._frames, "close", None)
+            if close is not None:
+                close()  # a consumer that stopped early stops the engine's frames too
+
+
+def _engine_time(
+    timings: JobTimings, reported: JobTimings | None, *, started: float, waits: _Waits
+) -> None:
+    """The engine's stages as it reported them, else all of its time as `render`."""
+    if reported is not None and reported.stages:
+        timings.merge(reported)
+    else:
+        timings.add("render", start=started, end=waits.last, seconds=waits.seconds)
+        if reported is not None:
+            timings.steps.merge(reported.steps)
 
 
 def write_low_rendition(source: Path, target: Path, width: int, height: int, fps: int) -> None:

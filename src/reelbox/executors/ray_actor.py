@@ -47,7 +47,14 @@ class JobActor:
             url=config.blob_url, local_dir=work_dir, options=config.blob_options
         )
         self.moderator = Moderator(config.moderation) if config.moderation is not None else None
-        self.engines: dict[str, Engine] = _warm_engines({profile: config.profiles[profile]})
+        self.tracing = None
+        if config.otel_endpoint is not None:
+            from reelbox.observability.tracing import Tracing
+
+            self.tracing = Tracing.start(
+                service_name=config.otel_service_name, endpoint=config.otel_endpoint
+            )
+        self.engines: dict[str, Engine] = _warm_engines({profile: config.profiles[profile]})[0]
         self._current: str | None = None
         self._lock = threading.Lock()
 
@@ -95,4 +102,5 @@ class JobActor:
             engine=engine,
             settings=self.config.run,
             moderator=self.moderator,
+            tracing=self.tracing,
         )

@@ -21,8 +21,10 @@ import enum
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reelbox.blobs import keys
 from reelbox.blobs.base import BlobNotFound, BlobStore
@@ -33,12 +35,16 @@ from reelbox.executors.review import JobReview
 from reelbox.jobs.ids import new_generation_id
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
+from reelbox.jobs.timings import JobTimings
 from reelbox.moderation.moderator import Moderator
 from reelbox.moderation.policy import Policy
 from reelbox.moderation.verdict import Checkpoint, ModerationBlocked, Verdict
 from reelbox.store.moderation_log import ModerationLog, event_of
 from reelbox.store.rows import NewGeneration
 from reelbox.store.store import LeaseState, Store
+
+if TYPE_CHECKING:
+    from reelbox.observability.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +108,47 @@ def run_job(
     settings: RunSettings,
     moderator: Moderator | None = None,
     cancel_gate: Callable[[CancelCheck], CancelCheck] | None = None,
+    tracing: Tracing | None = None,
 ) -> RunOutcome:
     """Generate `job` (already claimed for `job.attempt`) and record completion or failure.
 
-    `cancel_gate` wraps the cancel check (a multi-GPU job makes every rank agree on it).
+    `cancel_gate` wraps the cancel check (a multi-GPU job makes every rank agree on it). Where
+    the time went is recorded with completion (`/metrics`) and, with `tracing`, as spans.
     """
+    started = time.time()
+    timings = JobTimings()
+    error: str | None = "the run did not end"
+    try:
+        outcome, error = _run(job, store, blobs, engine, settings, moderator, cancel_gate, timings)
+    finally:
+        if tracing is not None:
+            try:
+                tracing.record_job(
+                    job_id=job.id,
+                    profile=job.profile,
+                    attempt=job.attempt,
+                    trace_context=job.trace_context,
+                    timings=timings,
+                    started=started,
+                    ended=time.time(),
+                    error=error,
+                )
+            except Exception:  # a tracing fault must never change a job's outcome
+                log.exception("job %s: its spans could not be recorded", job.id)
+    return outcome
+
+
+def _run(
+    job: Job,
+    store: Store,
+    blobs: BlobStore,
+    engine: Engine,
+    settings: RunSettings,
+    moderator: Moderator | None,
+    cancel_gate: Callable[[CancelCheck], CancelCheck] | None,
+    timings: JobTimings,
+) -> tuple[RunOutcome, str | None]:
+    """The run itself: how it ended, and what went wrong (None: completed)."""
     review = None
     if moderator is not None:
 
@@ -131,6 +173,9 @@ def run_job(
     attempt_media = keys.attempt_media(job.id, job.attempt)
     try:
         try:
+            times = store.run_times(job.id)
+            if times is not None:
+                timings.add("queue", start=times[0], end=times[1])
             outputs = produce(
                 job.spec,
                 engine=engine,
@@ -139,28 +184,34 @@ def run_job(
                 on_progress=on_progress,
                 should_cancel=should_cancel,
                 review=review,
+                timings=timings,
             )
         finally:
             heartbeat.stop()
-        return _settle(job, store=store, blobs=blobs, outputs=outputs, settings=settings)
+        settled = _settle(
+            job, store=store, blobs=blobs, outputs=outputs, settings=settings, timings=timings
+        )
+        return settled, None
     except ModerationBlocked as exc:
         verdict = exc.verdict
-        return _guarded(job, store, blobs, lambda: _block(store, blobs, job, verdict))
+        blocked = _guarded(job, store, blobs, lambda: _block(store, blobs, job, verdict))
+        return blocked, "moderation_blocked"
     except GenerationCancelled:
         log.info("job %s stopped: %s", job.id, heartbeat.state.value)
         blobs.delete_prefix(attempt_media)  # a cancelled or taken-over attempt keeps nothing
-        return RunOutcome.SETTLED
+        return RunOutcome.SETTLED, f"stopped: {heartbeat.state.value}"
     except Exception as exc:
         fault = storage_fault(exc)
         if fault is not None:
             log.warning("job %s could not write its results: %s", job.id, exc)
-            return _requeue_unspent(job, store, blobs)
+            return _requeue_unspent(job, store, blobs), STORAGE_REASON
         code, message = failure_of(exc)
         if code is FailureCode.INTERNAL_ERROR:
             log.error("job %s failed", job.id, exc_info=exc)
         else:
             log.info("job %s failed: %s", job.id, exc)
-        return _guarded(job, store, blobs, lambda: _fail(store, blobs, job, code, message))
+        failed = _guarded(job, store, blobs, lambda: _fail(store, blobs, job, code, message))
+        return failed, code.value
 
 
 def _settle(
@@ -170,6 +221,7 @@ def _settle(
     blobs: BlobStore,
     outputs: list[Output],
     settings: RunSettings,
+    timings: JobTimings,
 ) -> RunOutcome:
     generations = [
         NewGeneration(
@@ -199,6 +251,7 @@ def _settle(
         outputs=generations,
         plan=outputs[0].plan if outputs else None,
         retention_seconds=settings.retention_seconds,
+        timings=timings,
     )
     if not recorded:
         # Cancelled or taken over while finishing: the files belong to no visible job.

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reelbox.blobs.base import BlobStore
 from reelbox.blobs.factory import open_blob_store
@@ -58,6 +58,9 @@ from reelbox.settings import ModerationSettings
 from reelbox.store.database import connect
 from reelbox.store.store import Store
 
+if TYPE_CHECKING:
+    from reelbox.observability.tracing import Tracing
+
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
@@ -78,6 +81,8 @@ class WorkerConfig:
     pipelined: bool = True
     blob_url: str | None = None  # an object store (cluster mode); None: blob_dir
     blob_options: dict[str, Any] = field(default_factory=dict)
+    otel_endpoint: str | None = None  # export the jobs' spans there (observability/tracing.py)
+    otel_service_name: str = "reelbox"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,29 +113,35 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _warm_engines(profiles: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Engine]:
-    """Each profile's engine, warmed up now (weights loaded once, not on a first job)."""
+def _warm_engines(
+    profiles: dict[str, tuple[str, dict[str, Any]]],
+) -> tuple[dict[str, Engine], dict[str, float]]:
+    """Each profile's engine, warmed up now (weights loaded once, not on a first job), and the
+    seconds each profile took to build and warm."""
     engines: dict[str, Engine] = {}
+    seconds: dict[str, float] = {}
     for profile, (name, options) in profiles.items():
+        started = time.monotonic()
         try:
             built = build_engine(name, options)
             warm_up = getattr(built, "warm_up", None)
             if callable(warm_up) and getattr(built, "warm_at_start", True):
-                started = time.monotonic()
                 warm_up()
                 log.info("profile %s warm in %.1f s", profile, time.monotonic() - started)
         except Exception:
             log.exception("the engine for profile %s did not warm up; its jobs retry", profile)
         else:
             engines[profile] = built
-    return engines
+            seconds[profile] = time.monotonic() - started
+    return engines, seconds
 
 
-def _report(engines: dict[str, Engine]) -> dict[str, Any]:
+def _report(engines: dict[str, Engine], warm_seconds: dict[str, float]) -> dict[str, Any]:
     """What this worker really loaded and sees, for the parent (and the tests) to check."""
     return {
         "pid": os.getpid(),
         "profiles": sorted(engines),
+        "warm_seconds": warm_seconds,
         "devices": os.environ.get("REELBOX_DEVICES", ""),
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
     }
@@ -152,7 +163,7 @@ def worker_main(
     )
     profiles = seat.profiles if seat is not None else config.profiles
     group = RankGroup(seat.group) if seat is not None and seat.group is not None else None
-    engines = _warm_engines(profiles)
+    engines, warm_seconds = _warm_engines(profiles)
     if group is not None and not group.leader:
         engine = next(iter(engines.values()), None)
         if engine is not None and follow(group, engine=engine, blobs=blobs):
@@ -163,6 +174,13 @@ def worker_main(
         connect(config.database_url, pool_size=2), retention_seconds=config.run.retention_seconds
     )
     moderator = Moderator(config.moderation) if config.moderation is not None else None
+    tracing: Tracing | None = None
+    if config.otel_endpoint is not None:
+        from reelbox.observability.tracing import Tracing
+
+        tracing = Tracing.start(
+            service_name=config.otel_service_name, endpoint=config.otel_endpoint
+        )
     stages = Stages()
     lock = threading.Lock()
     storing: set[str] = set()  # jobs reported "done" while their video is still being stored
@@ -172,7 +190,7 @@ def worker_main(
         with lock:  # the storing thread reports too
             conn.send(message)
 
-    send(("ready", _report(engines)))  # jobs (and their clocks) start only from now on
+    send(("ready", _report(engines, warm_seconds)))  # jobs (and their clocks) start from now
 
     while True:
         try:
@@ -181,6 +199,8 @@ def worker_main(
             return
         if message[0] == "stop":
             stages.join()
+            if tracing is not None:
+                tracing.shutdown()  # export the spans still buffered
             if group is not None:
                 _goodbye(group)
             return
@@ -197,6 +217,7 @@ def worker_main(
                     engines=engines,
                     config=config,
                     moderator=moderator,
+                    tracing=tracing,
                 )
                 send(("done", job_id, outcome.value))
                 if not in_step:
@@ -225,6 +246,7 @@ def worker_main(
                         engine=engine,
                         settings=config.run,
                         moderator=moderator,
+                        tracing=tracing,
                     )
 
                 if config.pipelined and pipelines_output(engine):
@@ -261,6 +283,7 @@ def _run_in_group(
     engines: dict[str, Engine],
     config: WorkerConfig,
     moderator: Moderator | None,
+    tracing: Tracing | None = None,
 ) -> tuple[bool, RunOutcome]:
     """Rank 0's part of a multi-GPU job: whether the ranks are still in step, and how it ended."""
     engine = engines.get(job.profile)
@@ -281,6 +304,7 @@ def _run_in_group(
         settings=config.run,
         moderator=moderator,
         cancel_gate=group.cancel_check,
+        tracing=tracing,
     )
     try:
         failed = group.message(END, 0, timeout=END_TIMEOUT)

@@ -62,6 +62,7 @@ class Job:
     expires_at: int | None
     assets_expired: bool
     extra: dict[str, Any]
+    trace_context: dict[str, str] | None = None  # the creating request's W3C trace headers
 
     @property
     def size(self) -> str:

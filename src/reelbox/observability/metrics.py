@@ -4,11 +4,15 @@ Two sources, each correct across processes:
 
 - **In the API process**, by `MetricsMiddleware`: HTTP requests by method, route template and
   status, their latency, and the event streams open now. Workers serve no HTTP, so nothing is
-  lost by keeping these in the process; each replica reports its own.
+  lost by keeping these in the process; each replica reports its own. Likewise the worker
+  restarts and warm-up times of the worker processes this process supervises (`WorkerWatch`:
+  warm-up is measured in the worker and sent with its `ready` message).
 - **From the database at scrape time**, by `StoreCollector`: jobs queued and running by project
-  and profile, queue and run time per profile, failures by error code, moderation events (the
-  audit log), webhook deliveries, attempts, lag and dead endpoints. Workers write these rows, so
-  every process is counted and the figures agree with the jobs table.
+  and profile, queue and run time per profile, job time by stage and engine step time per
+  profile (rows each worker writes with a job's completion, `jobs/timings.py`), failures by
+  error code, moderation events (the audit log), webhook deliveries, attempts, lag and dead
+  endpoints. Workers write these rows, so every process is counted and the figures agree with
+  the jobs table.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from reelbox.store.moderation_log import ModerationLog
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+WARM_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 UNMATCHED = "(unmatched)"
 
 
@@ -74,6 +79,19 @@ class StoreCollector(Collector):
             "Seconds from start to completion of completed jobs, per profile.",
             gauges.run_seconds,
         )
+        yield _histogram(
+            "reelbox_job_stage_seconds",
+            "Busy seconds of each stage of completed jobs (queue, load, denoise, decode, render,"
+            " sound, encode, upload), per profile.",
+            gauges.stage_seconds,
+            labels=["profile", "stage"],
+        )
+        yield _histogram(
+            "reelbox_engine_step_seconds",
+            "Seconds per engine step of completed jobs (a denoising step; a painted frame of the"
+            " embedded engine), per profile.",
+            gauges.step_seconds,
+        )
         moderation = CounterMetricFamily(
             "reelbox_moderation_events",
             "Moderation blocks and unchecked passes.",
@@ -108,8 +126,14 @@ class StoreCollector(Collector):
         )
 
 
-def _histogram(name: str, documentation: str, found: list[StoredHistogram]) -> Metric:
-    family = HistogramMetricFamily(name, documentation, labels=["profile"])
+def _histogram(
+    name: str,
+    documentation: str,
+    found: list[StoredHistogram],
+    *,
+    labels: list[str] | None = None,
+) -> Metric:
+    family = HistogramMetricFamily(name, documentation, labels=labels or ["profile"])
     for h in found:
         family.add_metric(
             list(h.labels),
@@ -144,6 +168,19 @@ class Metrics:
         self.streams = Gauge(
             "reelbox_event_streams_open", "Live event streams open now.", registry=self.registry
         )
+        self.restarts = Counter(
+            "reelbox_worker_restarts",
+            "Worker processes replaced by this process, by reason (crashed, exited, timeout).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.warm_up = Histogram(
+            "reelbox_worker_warmup_seconds",
+            "Seconds a worker took to build and warm a profile's engine, per profile.",
+            ["profile"],
+            buckets=WARM_BUCKETS,
+            registry=self.registry,
+        )
         self._collector: StoreCollector | None = None
         self._server: Any = None
         # Labelled children by label values: `labels()` takes a lock and builds a key per call.
@@ -162,6 +199,12 @@ class Metrics:
             if timed is None:
                 timed = self._timed[key[:2]] = self.latency.labels(method, route)
             timed.observe(seconds)
+
+    def worker_restarted(self, reason: str) -> None:
+        self.restarts.labels(reason).inc()
+
+    def worker_warmed(self, profile: str, seconds: float) -> None:
+        self.warm_up.labels(profile).observe(seconds)
 
     def bind(self, *, engine: Engine, moderation_log: ModerationLog) -> None:
         """Read the store at scrape time (called in the lifespan, once the engine exists)."""

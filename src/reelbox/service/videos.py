@@ -71,6 +71,8 @@ class VideoService:
     gate: Gate
     wake_scheduler: Callable[[], None]
     quotas: Quotas  # video-seconds and concurrent jobs per project (store/quotas.py)
+    # The W3C trace context of the request now, stored with a new job (None: tracing is off).
+    trace_context: Callable[[], dict[str, str] | None] = lambda: None
 
     async def run(self, call: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """A blocking call (store, blobs, media) in a worker thread."""
@@ -119,7 +121,11 @@ class VideoService:
         The project's moderation policy is recorded on the job: the worker checks under it.
         """
         policy = self.gate.policy_name(work.new.project)
-        new = replace(work.new, extra={**(work.new.extra or {}), "moderation_policy": policy})
+        new = replace(
+            work.new,
+            extra={**(work.new.extra or {}), "moderation_policy": policy},
+            trace_context=self.trace_context(),
+        )
 
         def create() -> Job:
             try:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Column, Engine, Table, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from reelbox.store.tables import jobs, webhook_attempts, webhook_deliveries
+from reelbox.jobs.timings import STEP_BUCKETS
+from reelbox.store.job_timings import step_histograms
+from reelbox.store.tables import job_stages, jobs, webhook_attempts, webhook_deliveries
 
 DURATION_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+STAGE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +35,8 @@ class Gauges:
     failures: list[tuple[str, str, int]]  # error code, profile, count
     queue_seconds: list[Histogram]  # per profile: created -> started
     run_seconds: list[Histogram]  # per profile: started -> completed (completed jobs)
+    stage_seconds: list[Histogram]  # per profile and stage, completed jobs (jobs/timings.py)
+    step_seconds: list[Histogram]  # per profile: engine steps of completed jobs
     deliveries: list[tuple[str, int]]  # status, count
     attempts: list[tuple[bool, int]]  # success, count
     oldest_due_delivery_age: float  # seconds the oldest due pending delivery has waited
@@ -39,31 +44,49 @@ class Gauges:
 
 
 def _histograms(
-    engine: Engine, value: ColumnElement[float], where: ColumnElement[bool]
+    engine: Engine,
+    value: ColumnElement[float],
+    where: ColumnElement[bool],
+    *,
+    table: Table = jobs,
+    by: tuple[Column[str], ...] = (jobs.c.profile,),
+    buckets: tuple[float, ...] = DURATION_BUCKETS,
 ) -> list[Histogram]:
     columns = [
         func.sum(case((value <= bound, 1), else_=0)).label(f"le_{i}")
-        for i, bound in enumerate(DURATION_BUCKETS)
+        for i, bound in enumerate(buckets)
     ]
     query = (
-        select(jobs.c.profile, func.count().label("n"), func.sum(value).label("total"), *columns)
+        select(*by, func.count().label("n"), func.sum(value).label("total"), *columns)
+        .select_from(table)
         .where(where)
-        .group_by(jobs.c.profile)
+        .group_by(*by)
     )
     found = []
     with engine.connect() as conn:
         for row in conn.execute(query).mappings():
-            counts = tuple(
-                (bound, int(row[f"le_{i}"] or 0)) for i, bound in enumerate(DURATION_BUCKETS)
-            )
+            counts = tuple((bound, int(row[f"le_{i}"] or 0)) for i, bound in enumerate(buckets))
             found.append(
                 Histogram(
-                    labels=(row["profile"],),
+                    labels=tuple(row[c.name] for c in by),
                     buckets=(*counts, (float("inf"), int(row["n"]))),
                     count=int(row["n"]),
                     total=float(row["total"] or 0.0),
                 )
             )
+    return found
+
+
+def _steps(engine: Engine) -> list[Histogram]:
+    found = []
+    for profile, counts, total in step_histograms(engine):
+        cumulative, running = [], 0
+        for bound, count in zip((*STEP_BUCKETS, float("inf")), counts, strict=True):
+            running += count
+            cumulative.append((bound, running))
+        found.append(
+            Histogram(labels=(profile,), buckets=tuple(cumulative), count=running, total=total)
+        )
     return found
 
 
@@ -126,6 +149,15 @@ def read_gauges(engine: Engine, *, now: float) -> Gauges:
             jobs.c.completed_at - jobs.c.started_at,
             and_(started, jobs.c.status == "completed"),
         ),
+        stage_seconds=_histograms(
+            engine,
+            job_stages.c.seconds,
+            job_stages.c.seconds.is_not(None),
+            table=job_stages,
+            by=(job_stages.c.profile, job_stages.c.stage),
+            buckets=STAGE_BUCKETS,
+        ),
+        step_seconds=_steps(engine),
         deliveries=deliveries,
         attempts=attempts,
         oldest_due_delivery_age=0.0 if oldest is None else max(0.0, now - float(oldest)),

@@ -240,6 +240,14 @@ class Outbox:
             or_(d.lease_expires_at.is_(None), d.lease_expires_at < now),
         )
 
+    def trace_context(self, object_id: str) -> dict[str, str] | None:
+        """The trace context stored with the job an event is about (None: none, or no job)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(jobs.c.trace_context).where(jobs.c.id == object_id)
+            ).scalar_one_or_none()
+        return found if isinstance(found, dict) else None
+
     def claim_due(
         self, *, limit: int, lease_seconds: float, busy: Collection[str] = ()
     ) -> list[Claimed]:

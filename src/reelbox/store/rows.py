@@ -26,6 +26,7 @@ class NewJob:
     remixed_from_video_id: str | None = None
     max_attempts: int = 3
     extra: dict[str, Any] | None = None
+    trace_context: dict[str, str] | None = None  # W3C headers, when tracing is on
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +85,7 @@ def job_from_row(row: RowMapping) -> Job:
         expires_at=int_or_none(row["expires_at"]),
         assets_expired=bool(row["assets_expired"]),
         extra=row["extra"] or {},
+        trace_context=row.get("trace_context"),
     )
 
 

@@ -20,8 +20,10 @@ from sqlalchemy import Connection, Engine, false, func, insert, or_, select, upd
 from reelbox.disk import FolderProbe
 from reelbox.jobs.models import Character, Job
 from reelbox.jobs.status import FailureCode, JobStatus, check_transition
+from reelbox.jobs.timings import JobTimings
 from reelbox.notify.hub import CHANNEL, Kind, payload
 from reelbox.store.database import WRITE_OPTION
+from reelbox.store.job_timings import insert_timings
 from reelbox.store.moderation_log import NewModerationEvent, insert_event
 from reelbox.store.outbox import enqueue_job_event
 from reelbox.store.queries import JobQueries
@@ -186,6 +188,7 @@ class Store(JobQueries):
                     attempt=0,
                     max_attempts=new.max_attempts,
                     extra=new.extra or {},
+                    trace_context=new.trace_context,
                     created_at=now,
                     updated_at=now,
                     assets_expired=False,
@@ -400,12 +403,14 @@ class Store(JobQueries):
         plan: dict[str, Any] | None,
         retention_seconds: float,
         seconds: str | None = None,
+        timings: JobTimings | None = None,
     ) -> bool:
-        """Record a finished job and its generations atomically. False if fenced out."""
+        """Record a finished job and its generations atomically, with where its time went
+        (`timings`, read by `/metrics`). False if fenced out."""
         now = self.now()
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(jobs.c.created_at, jobs.c.extra).where(jobs.c.id == job_id)
+                select(jobs.c.created_at, jobs.c.extra, jobs.c.profile).where(jobs.c.id == job_id)
             ).one_or_none()
         # Azure counts retention from creation (SORA_API.md B2), OpenAI from completion (D3).
         from_creation = row is not None and (row[1] or {}).get("expires_from") == "creation"
@@ -442,7 +447,20 @@ class Store(JobQueries):
                         **{k: getattr(g, k) for k in NewGeneration.__dataclass_fields__},
                     )
                 )
+            if timings is not None and row is not None:
+                insert_timings(conn, job_id, profile=row[2], timings=timings)
         return True
+
+    def run_times(self, job_id: str) -> tuple[float, float] | None:
+        """When a running job was created and when its attempt started (exact, for its
+        `queue` stage), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(jobs.c.created_at, jobs.c.started_at).where(jobs.c.id == job_id)
+            ).one_or_none()
+        if row is None or row[1] is None:
+            return None
+        return float(row[0]), float(row[1])
 
     def fail(self, job_id: str, *, attempt: int | None, code: str, message: str) -> bool:
         """Fail a queued or running job (with `attempt`, only that attempt's run)."""

@@ -53,6 +53,9 @@ jobs = Table(
     Column("expires_at", Float, nullable=True),
     Column("assets_expired", Boolean, nullable=False),
     Column("deleted_at", Float, nullable=True),
+    # The W3C trace context of the request that created it (JSON `traceparent`/`tracestate`),
+    # when tracing is on: the worker and the webhook deliverer continue that trace.
+    Column("trace_context", JSON, nullable=True),
     Index("ix_jobs_status_created", "status", "created_at"),
     Index("ix_jobs_project_dialect_created", "project", "dialect", "created_at"),
     Index("ix_jobs_project_status", "project", "status"),
@@ -237,4 +240,32 @@ rate_limit_hits = Table(
     Column("project", String(128), nullable=False),
     Column("at", Float, nullable=False),
     Index("ix_rate_limit_hits_project_at", "project", "at"),
+)
+
+# Where a completed job's time went, one row per stage (jobs/timings.py), written with its
+# completion; `/metrics` reads them at scrape time.
+job_stages = Table(
+    "job_stages",
+    metadata,
+    Column("job_id", String(64), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("profile", String(128), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Index("ix_job_stages_profile_stage", "profile", "stage"),
+)
+
+# A completed job's engine steps, bucketed (upper bound `le` in seconds, NULL for +Inf): a job
+# may take thousands of steps, so only the non-empty buckets are kept.
+job_steps = Table(
+    "job_steps",
+    metadata,
+    Column("job_id", String(64), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("bucket", Integer, primary_key=True),  # index into jobs.timings.STEP_BUCKETS
+    Column("le", Float, nullable=True),
+    Column("profile", String(128), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Index("ix_job_steps_profile", "profile"),
 )

@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from anyio import to_thread
 
@@ -22,6 +23,9 @@ from reelbox.store.outbox import AttemptRecord, Claimed, DeliveryStatus, Outbox
 from reelbox.webhooks.retry import RetryPolicy
 from reelbox.webhooks.sender import Outcome, Sender
 from reelbox.webhooks.signer import delivery_headers
+
+if TYPE_CHECKING:
+    from reelbox.observability.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +51,10 @@ class Deliverer:
         retry: RetryPolicy,
         settings: DelivererSettings,
         rng: random.Random | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.outbox = outbox
+        self.tracing = tracing  # each attempt a span in its job's trace (observability/tracing)
         self.sender = sender
         self.retry = retry
         self.settings = settings
@@ -123,6 +129,23 @@ class Deliverer:
     async def deliver(self, claimed: Claimed, *, retry: bool) -> Outcome:
         """Send one claimed delivery and record the attempt; with `retry`, schedule the next
         attempt after a failure (within the retry window), else fail it."""
+        if self.tracing is None:
+            return await self._deliver(claimed, retry=retry)
+        delivery = claimed.delivery
+        context = await to_thread.run_sync(self.outbox.trace_context, delivery.object_id)
+        with self.tracing.delivery(
+            trace_context=context,
+            delivery_id=delivery.id,
+            event_type=delivery.event_type,
+            attempt=claimed.number,
+        ) as span:
+            outcome = await self._deliver(claimed, retry=retry)
+            span.set_attribute("reelbox.success", outcome.success)
+            if outcome.status_code is not None:
+                span.set_attribute("http.response.status_code", outcome.status_code)
+            return outcome
+
+    async def _deliver(self, claimed: Claimed, *, retry: bool) -> Outcome:
         delivery = claimed.delivery
         body = delivery.body.encode()
         headers = delivery_headers(

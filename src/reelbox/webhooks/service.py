@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from typing import TYPE_CHECKING
 
 import httpx
 from anyio import to_thread
@@ -24,6 +25,9 @@ from reelbox.webhooks.deliverer import Deliverer, DelivererSettings
 from reelbox.webhooks.destinations import DestinationPolicy, Resolver, SystemResolver
 from reelbox.webhooks.retry import RetryPolicy
 from reelbox.webhooks.sender import Outcome, Sender
+
+if TYPE_CHECKING:
+    from reelbox.observability.tracing import Tracing
 
 REGISTRATION_LOOKUP_SECONDS = 5.0
 
@@ -53,6 +57,7 @@ class WebhookService:
         engine: Engine,
         resolver: Resolver | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        tracing: Tracing | None = None,
     ) -> WebhookService:
         policy = DestinationPolicy.build(
             allow_http=settings.webhook_allow_http,
@@ -77,6 +82,7 @@ class WebhookService:
         deliverer = Deliverer(
             outbox=outbox,
             sender=sender,
+            tracing=tracing,
             retry=RetryPolicy(
                 base=settings.webhook_backoff_seconds,
                 cap=settings.webhook_backoff_max_seconds,

@@ -70,3 +70,24 @@ def test_legacy_callbacks_raise_on_cancel() -> None:
     monitor = StepMonitor(total_units=2, on_progress=lambda _: None, should_cancel=lambda: True)
     with pytest.raises(GenerationCancelled):
         monitor.legacy_callback(0, 0, None)
+
+
+def test_a_call_is_timed_as_denoise_then_decode_with_a_step_each() -> None:
+    import time
+
+    monitor = StepMonitor(total_units=10, on_progress=lambda _: None, should_cancel=lambda: False)
+    pipe = _Pipe()
+    monitor.step_end(pipe, 0, 0, {})  # outside a call: progress only, no step timed
+    for _ in range(2):  # two pipeline calls (segments) of three steps, then a decode
+        monitor.call_started()
+        for step in range(3):
+            time.sleep(0.01)
+            monitor.step_end(pipe, step, 0, {})
+        time.sleep(0.03)
+        monitor.call_ended()
+    timings = monitor.timings
+    assert timings.steps.count == 6 and timings.steps.total >= 6 * 0.01
+    denoise, decode = timings.stages["denoise"], timings.stages["decode"]
+    assert denoise.seconds == pytest.approx(timings.steps.total)
+    assert 2 * 0.03 <= decode.seconds < denoise.seconds + 1
+    assert denoise.start < decode.start and denoise.end < decode.end

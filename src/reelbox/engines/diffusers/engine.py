@@ -144,18 +144,22 @@ class DiffusersEngine:
             total_units=units, on_progress=on_progress, should_cancel=should_cancel
         )
         # Weights load here, not in the frame stream, so a load failure fails the job at once.
-        self._pipeline(family.pipeline)
+        if load:
+            with monitor.timings.stage("load"):
+                self._pipeline(family.pipeline)
         monitor.advance(load)
         audio: AudioTrack | None = None
         if scorer is not None:
             if not scorer.loaded:
-                scorer.load()
+                with monitor.timings.stage("load"):
+                    scorer.load()
                 monitor.advance(LOAD_UNITS)
             monitor.check()
             planned = monitor.done + scorer.units(seconds)
-            audio = scorer.generate(
-                prompt=spec.prompt, seconds=seconds, seed=spec.seed, monitor=monitor
-            )
+            with monitor.timings.stage("sound"):
+                audio = scorer.generate(
+                    prompt=spec.prompt, seconds=seconds, seed=spec.seed, monitor=monitor
+                )
             monitor.advance_to(planned)
         parts = self._render(spec, inputs, plan, monitor)
         if family.audio:
@@ -186,6 +190,7 @@ class DiffusersEngine:
                 "guidance": self.options.guidance,
                 **plan.to_json(),
             },
+            timings=monitor.timings,
         )
 
     # -- planning -------------------------------------------------------------------------
@@ -349,6 +354,7 @@ class DiffusersEngine:
             arguments["callback_on_step_end"] = monitor.step_end
         try:
             arguments.update(conditioning_arguments(use, call))
+            monitor.call_started()
             if family.callback:
                 output = pipe(**arguments)
             else:
@@ -365,6 +371,7 @@ class DiffusersEngine:
                     "resolution tier, or fewer seconds"
                 ) from exc
             raise EngineError(f"{use.pipeline} failed: {type(exc).__name__}: {exc}") from exc
+        monitor.call_ended()
         if monitor.cancelled:
             monitor.check()
         frames = _uint8_frames(output.frames[0])

@@ -10,11 +10,13 @@ scheduler's `step`, called once per denoising step by every diffusers pipeline.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from reelbox.engines.base import CancelCheck, GenerationCancelled, ProgressCallback
+from reelbox.jobs.timings import EngineTimings
 
 LOAD_UNITS = 10.0  # loading the weights, when the pipeline is not warm yet
 
@@ -25,7 +27,9 @@ def decode_units(steps: int) -> float:
 
 
 class StepMonitor:
-    """Counts planned units of work done and watches for cancellation."""
+    """Counts planned units of work done and watches for cancellation; times each denoising
+    step and, per pipeline call, its denoising loop (`denoise`, which includes encoding the
+    prompt) and what follows the last step (`decode`: the VAE)."""
 
     def __init__(
         self, *, total_units: float, on_progress: ProgressCallback, should_cancel: CancelCheck
@@ -35,6 +39,9 @@ class StepMonitor:
         self.cancelled = False
         self._on_progress = on_progress
         self._should_cancel = should_cancel
+        self.timings = EngineTimings()
+        self._call_at: float | None = None  # when the running pipeline call started
+        self._step_at = 0.0  # when its last step ended (or it started)
 
     def advance(self, units: float) -> None:
         if units <= 0:
@@ -84,7 +91,23 @@ class StepMonitor:
         finally:
             del scheduler.step  # the instance attribute shadowed the method
 
+    def call_started(self) -> None:
+        self._call_at = self._step_at = time.time()
+
+    def call_ended(self) -> None:
+        """The pipeline call returned: split its time into denoise and decode."""
+        if self._call_at is None:
+            return
+        now = time.time()
+        self.timings.add("denoise", start=self._call_at, end=self._step_at)
+        self.timings.add("decode", start=self._step_at, end=now)
+        self._call_at = None
+
     def _after_step(self, pipe: Any) -> None:
+        if self._call_at is not None:
+            now = time.time()
+            self.timings.step(now - self._step_at)
+            self._step_at = now
         self.advance(1)
         if not self.cancelled and self._should_cancel():
             self.cancelled = True

@@ -19,6 +19,7 @@ background thread a few frames ahead of the encoder.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -56,6 +57,7 @@ from reelbox.engines.procedural.sound import (
 from reelbox.engines.procedural.vocabulary import TEMPO_FACTORS
 from reelbox.engines.streaming import guarded_frames
 from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.jobs.timings import EngineTimings
 from reelbox.media.speech import SpeechUnavailable
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,8 @@ class ProceduralEngine:
         if fps < 1:
             raise EngineError(f"fps must be positive, got {fps}")
         _check_inputs(spec, inputs)
+        timings = EngineTimings()  # stages plan, sound and render; a step is a painted frame
+        planning = time.time()
         plan, painted = self._plan(spec, inputs)
         seconds = count / fps
         offset = 0.0
@@ -150,12 +154,20 @@ class ProceduralEngine:
                 log.warning("dialogue not spoken: %s", exc)
                 warnings.append(SPEECH_WARNING)
         speaking = dialogue.speaking or estimate_speaking(plan, seconds=seconds, tempo=tempo)
+        timings.add("plan", start=planning, end=time.time())
         # Start painting (in the background) before mixing the sound.
-        paint = self._frames(spec, inputs, plan, painted=painted, offset=offset, speaking=speaking)
+        frames_of = self._frames(
+            spec, inputs, plan, painted=painted, offset=offset, speaking=speaking
+        )
+
+        def paint() -> Iterator[Frame]:
+            return _timed(frames_of(), timings)
+
         frames = prefetch(paint, depth=PREFETCH_FRAMES) if self.prefetch else paint()
         audio: AudioTrack | None = None
         if sound:
-            audio = self._audio(spec, inputs, plan, samples, stage, dialogue, offset, tempo)
+            with timings.stage("sound"):
+                audio = self._audio(spec, inputs, plan, samples, stage, dialogue, offset, tempo)
         result_plan = plan.to_json()
         result_plan["mode"] = spec.mode.value
         result_plan["painted"] = painted or spec.mode is Mode.TEXT
@@ -171,6 +183,7 @@ class ProceduralEngine:
             ),
             audio=audio,
             plan=result_plan,
+            timings=timings,
         )
 
     # -- the plan ----------------------------------------------------------------------------
@@ -419,6 +432,24 @@ def _retimed(
         if current is None:
             return
         yield current
+
+
+def _timed(frames: Iterator[Frame], timings: EngineTimings) -> Iterator[Frame]:
+    """The frames, each one's painting recorded as a step of the `render` stage."""
+    try:
+        while True:
+            start = time.time()
+            frame = next(frames, None)
+            end = time.time()
+            if frame is None:
+                return
+            timings.add("render", start=start, end=end)
+            timings.step(end - start)
+            yield frame
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
 
 
 def _check_inputs(spec: GenerationSpec, inputs: GenerationInputs) -> None:
