@@ -44,13 +44,15 @@ from reelbox.engines.procedural.vocabulary import MAX_PHRASE_WORDS, NEGATIONS, P
 
 MAX_DIALOGUE_LINES = 6
 MAX_LINE_CHARACTERS = 300
-# Dialogue: double, typographic, guillemet and single quotes (an apostrophe inside a word is not
-# a quote), and the rest of the sentence after "says:" (or another speech verb and a colon).
+# Dialogue: double, typographic, guillemet, single and corner (「」) quotes (an apostrophe inside
+# a word is not a quote), and the rest of the sentence after "says:" (or a speech verb and colon).
 _QUOTES = re.compile(
     r"\"([^\"]+)\"|“([^”]+)”|«([^»]+)»|„([^“”]+)[“”]|\u2018([^\u2019]+)\u2019"
-    r"|(?<![\w'])'([^']+?)'(?![\w'])"
+    r"|(?<![\w'])'([^']+?)'(?![\w'])|「([^」]+)」|『([^』]+)』"
     r"|(?<=:)[ \t]*([^\n\"“«„\u2018]+?)[ \t]*(?=$|\n)"
 )
+_AFTER_COLON = 9  # the group of the words after 'says:'
+_CORNER = (7, 8)  # the groups of corner quotes
 _COLON_VERB = re.compile(r"([^\W\d_]+)\s*:$")
 _TOKEN = re.compile(r"[^\W_]+|[.!?;]")
 _BREAKS = frozenset(".!?;")
@@ -165,7 +167,10 @@ def _dialogue_spans(prompt: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
     for match in _QUOTES.finditer(prompt):
         text = next((g for g in match.groups() if g is not None), "")
-        if match.lastindex == 7:
+        around = (prompt[: match.start()] + prompt[match.end() :]).strip(" \u3002.!\uff01")
+        if match.lastindex in _CORNER and not around:
+            continue  # 「桜の木の下で踊る猫」: the whole prompt in corner quotes is its title
+        if match.lastindex == _AFTER_COLON:
             verb = _COLON_VERB.search(prompt[max(0, match.start() - 40) : match.start()])
             if verb is None or verb.group(1).lower() not in SPEECH_VERBS:
                 continue  # 'Style: anime' is not dialogue
@@ -236,7 +241,7 @@ class _Reader:
                     count = self._count(number, i, item.count)
                     color = self._color(colors, i) or item.color
                     scale = size[1] if size is not None and i - size[0] <= _REACH else 1.0
-                    self._mention(item.kind, count, color, scale, None, words, i)
+                    self._mention(item.kind, count, color, scale * item.size, None, words, i)
                     self.result.mentions[-1].drawn_as = item.drawn_as
                     if words not in item.drawn_as and words.rstrip("s") not in item.drawn_as:
                         self.result.substitutions.append(f"{words}: {item.drawn_as}")
