@@ -8,6 +8,7 @@ import pytest
 
 from reelbox.engines.procedural.kinds import KINDS
 from reelbox.engines.procedural.languages import LATIN, detect, table, to_english
+from reelbox.engines.procedural.motion import Stage, place
 from reelbox.engines.procedural.plan import ScenePlan
 from reelbox.engines.procedural.planner import plan_scene
 from reelbox.engines.procedural.stand_ins import stand_ins
@@ -207,3 +208,61 @@ def test_the_word_tables_ship_with_the_package() -> None:
 def test_colours_after_the_noun_still_colour_it(prompt: str) -> None:
     (horse,) = plan_scene(prompt, seed=1).subjects
     assert (horse.kind, horse.color) == ("horse", "white")
+
+
+@pytest.mark.parametrize(
+    ("small", "usual", "ratio"),
+    [("a hummingbird in a garden", "a bird in a garden", 0.6)],
+)
+def test_a_small_stand_in_stays_smaller_than_its_kind(small: str, usual: str, ratio: float) -> None:
+    (tiny,), (bird,) = plan_scene(small, seed=1).subjects, plan_scene(usual, seed=1).subjects
+    assert tiny.kind == bird.kind == "bird"
+    assert tiny.size < ratio * bird.size
+
+
+def test_a_dragon_stand_in_is_much_bigger_than_an_eagle() -> None:
+    dragon = plan_scene("a dragon over a meadow", seed=1).subjects[0]
+    eagle = plan_scene("an eagle over a meadow", seed=1).subjects[0]
+    assert dragon.kind == eagle.kind == "eagle"
+    assert dragon.size > 2 * eagle.size
+
+
+def test_every_stand_in_has_a_sensible_size() -> None:
+    sizes = {item.size for item in stand_ins().values()}
+    assert min(sizes) >= 0.05 and max(sizes) <= 10 and len(sizes) > 10
+
+
+def test_the_chefs_pan_is_held_at_hand_height() -> None:
+    plan = plan_scene("a chef cooking in a kitchen", seed=1)
+    chef, pan = plan.subjects
+    assert chef.kind == "person" and pan.kind == "pan" and pan.lift > 0
+    stage = Stage(width=1280, height=720, horizon=300)
+    feet, held = place(chef, stage, 1.0), place(pan, stage, 1.0)
+    # Above the floor the chef stands on, around the hands (not the head, not the feet).
+    assert feet.y - 0.6 * feet.size < held.y < feet.y - 0.3 * feet.size
+    assert not held.grounded
+    assert ScenePlan.from_json(plan.to_json()) == plan
+    # A pan on its own stays on the floor.
+    (alone,) = plan_scene("a frying pan in a kitchen", seed=1).subjects
+    assert alone.lift == 0.0
+
+
+@pytest.mark.parametrize(
+    ("prompt", "words"),
+    [
+        ("a stone bridge over a river, warm light", ()),
+        ("a jellyfish glowing in the deep ocean", ()),
+        ("a ballerina spinning on a dimly lit stage", ()),
+        ("a steaming bowl of ramen on a wooden table", ("steaming",)),
+        ("a cat on a windowsill watching the snow", ()),
+        ("a robot in a futuristic lab", ()),
+    ],
+)
+def test_common_words_are_covered(prompt: str, words: tuple[str, ...]) -> None:
+    assert plan_scene(prompt, seed=1).not_understood == words
+
+
+def test_japanese_corner_quotes_are_dialogue() -> None:
+    plan = plan_scene("公園で女の子が「こんにちは」と言う", seed=1)
+    assert plan.language == "ja"
+    assert [line.text for line in plan.sound.dialogue] == ["こんにちは"]

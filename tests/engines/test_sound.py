@@ -12,7 +12,13 @@ import pytest
 from reelbox.engines.procedural.motion import Stage
 from reelbox.engines.procedural.plan import SoundPlan
 from reelbox.engines.procedural.planner import plan_scene
-from reelbox.engines.procedural.sound import PEAK, TARGET_RMS, prepare_dialogue, render_audio
+from reelbox.engines.procedural.sound import (
+    PEAK,
+    TARGET_RMS,
+    line_voice,
+    prepare_dialogue,
+    render_audio,
+)
 from reelbox.engines.procedural.vocabulary import MUSIC_STYLES, SETTINGS, SOUND_CUES
 from reelbox.media import speech
 
@@ -126,3 +132,16 @@ def test_dialogue_is_placed_and_the_music_ducks_under_it() -> None:
     squeezed = prepare_dialogue(many, samples=3 * RATE, stage=STAGE)
     spans = squeezed.speaking["person"]
     assert spans[-1][1] <= 3.0  # long lines are spoken faster and cut to fit the clip
+
+
+def test_a_french_dialogue_prompt_is_spoken_by_the_french_voice() -> None:
+    plan = plan_scene('une femme dit "bonjour, comment allez-vous" dans un parc', seed=1)
+    (line,) = plan.sound.dialogue
+    assert plan.language == "fr"
+    voice = line_voice(line, plan.language)
+    assert voice.name.split("+")[0] == "fr"
+    english = line_voice(line, None)
+    assert english.name.startswith("en")
+    # The bundled library really switches: the same words come out differently.
+    french = speech.synthesize(line.text, voice).samples
+    assert french.size and not np.array_equal(french, speech.synthesize(line.text, english).samples)

@@ -96,3 +96,16 @@ def test_the_program_speaks_when_the_library_is_missing(
     track = speech.synthesize("Hello there.", speech.VOICES["male"])
     assert track.sample_rate == 22_050
     assert track.samples.shape == (1, 4 * 2205)
+
+
+@pytest.mark.parametrize("language", sorted(speech.LANGUAGE_VOICES))
+def test_every_language_voice_speaks(language: str) -> None:
+    voice = speech.in_language(speech.VOICES["female"], language)
+    assert voice.name == f"{speech.LANGUAGE_VOICES[language]}+f3"
+    assert voice.speed == speech.VOICES["female"].speed
+    assert speech.synthesize("hola", voice).samples.size > 0
+
+
+def test_an_unknown_language_keeps_the_english_voice() -> None:
+    assert speech.in_language(speech.VOICES["male"], None) == speech.VOICES["male"]
+    assert speech.in_language(speech.VOICES["male"], "xx") == speech.VOICES["male"]

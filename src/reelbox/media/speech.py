@@ -17,7 +17,7 @@ import shutil
 import struct
 import subprocess
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -65,6 +65,26 @@ VOICES: dict[str, Voice] = {
     "robot": Voice(name="en-us+m1", speed=140, pitch=30),
     "narrator": Voice(name="en+m2", speed=150, pitch=40),
 }
+
+
+# espeak-ng's voice for each language the prompt reader knows (ISO 639-1 code -> voice).
+LANGUAGE_VOICES: dict[str, str] = {
+    "es": "es",
+    "fr": "fr",
+    "de": "de",
+    "pt": "pt",
+    "ja": "ja",
+    "zh": "cmn",
+}
+
+
+def in_language(voice: Voice, language: str | None) -> Voice:
+    """`voice` (its variant, speed and pitch) speaking `language`; English when None or unknown."""
+    name = LANGUAGE_VOICES.get(language or "")
+    if name is None:
+        return voice
+    _, _, variant = voice.name.partition("+")
+    return replace(voice, name=f"{name}+{variant}" if variant else name)
 
 
 class _Library:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -22,6 +24,9 @@ from reelbox.engines.procedural.arrays import F32, f32
 from reelbox.engines.procedural.camera import CameraState
 from reelbox.engines.procedural.canvas import BLOCK_ROWS, Band
 from reelbox.engines.procedural.grade import Grade
+
+if TYPE_CHECKING:
+    from PIL._imaging import ImagingCore  # what `Image.im` is
 
 _SCALE_EPSILON = 1e-4
 
@@ -80,6 +85,15 @@ class Layer:
         # Held once: the edge and the body; the whole image is put together only for
         # magnified views (zooms), which need it.
         self.body_image = Image.fromarray(np.ascontiguousarray(rgb[self.body :]))
+        # What a whole-pixel slide pastes: column tiles cut into runs of rows, so that only
+        # rows a tile's shapes actually cross are blended (a skyline's edge is a few rows in
+        # each tile; a cloud layer is mostly empty sky).
+        # A thin edge (a shore, a kerb) is cheaper pasted in one go.
+        self.pieces: list[_Piece] = (
+            _pieces(rgb[: self.body], alpha[: self.body])
+            if alpha is not None and self.body >= _TILED_EDGE_ROWS
+            else []
+        )
         self._image: Image.Image | None = None
         self._mask: Image.Image | None = None
 
@@ -187,9 +201,20 @@ class Layer:
         if y >= height or y + self.rows <= 0:
             return
         x = -(ox % self.period)
+        # Pillow's core paste (it clips to the frame) skips `Image.paste`'s checks, which
+        # cost several times the paste of a small piece.
+        core = frame.im
         while x < width:
-            if self.edge is not None:
+            if self.edge is not None and not self.pieces:
                 frame.paste(self.edge, (x, y), self.edge_mask)
+            for piece in self.pieces:
+                px = x + piece.x
+                if px < width and px + piece.width > 0:
+                    box = (px, y + piece.y, px + piece.width, y + piece.y + piece.rows)
+                    if piece.mask is None:
+                        core.paste(piece.image, box)
+                    else:
+                        core.paste(piece.image, box, piece.mask)
             frame.paste(self.body_image, (x, y + self.body))
             x += self.period
 
@@ -235,6 +260,72 @@ class Layer:
                 strip_mask.paste(self.mask, (x, 0))
             x += self.period
         return strip, strip_mask, start
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Part of a layer pasted on its own: at (x, y) in the layer, through `mask` if any."""
+
+    x: int
+    y: int
+    width: int
+    rows: int
+    image: ImagingCore
+    mask: ImagingCore | None
+
+
+_TILE = 32  # columns per tile
+_TILED_EDGE_ROWS = 24  # edges at least this deep are pasted in tiles
+_SHORT_RUN = 6  # opaque runs shorter than this between blended rows are blended with them
+
+
+def _pieces(rgb: Frame, alpha: np.ndarray) -> list[_Piece]:
+    """Cut a masked layer into tiles of runs of rows: skipped, copied or blended.
+
+    Pasting the pieces gives the very pixels one masked paste of the whole layer gives:
+    transparent rows are left out and opaque ones copied, which blending would do anyway.
+    """
+    pieces: list[_Piece] = []
+    period = rgb.shape[1]
+    for x0 in range(0, period, _TILE):
+        x1 = min(period, x0 + _TILE)
+        tile = alpha[:, x0:x1]
+        # Per row: 0 nothing, 1 blended, 2 opaque.
+        kind = np.where(tile.min(axis=1) == 255, 2, np.where(tile.max(axis=1) == 0, 0, 1))
+        runs = _runs(kind)
+        for start, stop, what in runs:
+            if what == 0:
+                continue
+            image = Image.fromarray(np.ascontiguousarray(rgb[start:stop, x0:x1])).im
+            mask = None
+            if what == 1:
+                mask = Image.fromarray(np.ascontiguousarray(tile[start:stop])).im
+            pieces.append(
+                _Piece(x=x0, y=start, width=x1 - x0, rows=stop - start, image=image, mask=mask)
+            )
+    return pieces
+
+
+def _runs(kind: np.ndarray) -> list[tuple[int, int, int]]:
+    """Runs (start, stop, kind) of equal row kinds; short opaque runs between blended rows
+    join them (one paste instead of three)."""
+    cuts = [0, *(np.flatnonzero(np.diff(kind)) + 1).tolist(), len(kind)]
+    runs = [(a, b, int(kind[a])) for a, b in pairwise(cuts) if b > a]
+    merged: list[tuple[int, int, int]] = []
+    for i, (a, b, what) in enumerate(runs):
+        if (
+            what == 2
+            and b - a < _SHORT_RUN
+            and 0 < i < len(runs) - 1
+            and runs[i - 1][2] == 1
+            and runs[i + 1][2] == 1
+        ):
+            what = 1
+        if merged and merged[-1][2] == what:
+            merged[-1] = (merged[-1][0], b, what)
+        else:
+            merged.append((a, b, what))
+    return merged
 
 
 def _dilate(rgb: Frame, alpha: np.ndarray) -> Frame:

@@ -107,6 +107,10 @@ def place(subject: SubjectPlan, stage: Stage, t: float) -> Placement:
             y = min(y, (1 - BOTTOM_MARGIN) * h)  # low horizons too: feet clear of the edge
         parallax = ground_parallax((y - horizon) / max(1.0, h - horizon))
         grounded = True
+        if subject.lift:
+            # Held in a hand: up by the lift (scaled by depth like the size), no shadow.
+            y -= subject.lift * h * (1 - 0.55 * depth)
+            grounded = False
     tilt = 0.0
     travelled = subject.speed * w * t
     step = 2 * math.pi * travelled / max(1.0, GAIT * size)

@@ -119,15 +119,27 @@ def _voice(
     n = int(seconds * rate)
     t = np.arange(n, dtype=np.float32) / np.float32(rate)
     out = np.zeros(n, dtype=np.float32)
-    for ratio, level, decay in partials:
-        f = freq * ratio
-        if f >= rate / 2:
-            continue
-        out += (
-            np.sin(np.float32(2 * math.pi * f) * t)
-            * np.exp(-t * np.float32(decay))
-            * np.float32(level)
-        )
+    if all(decay == 0.0 and float(ratio).is_integer() for ratio, _, decay in partials):
+        # Sustained harmonics (the strings' sawtooth): sin(k x) by the Chebyshev recurrence,
+        # one sine and one cosine for all of them instead of a sine each.
+        levels = {int(ratio): level for ratio, level, _ in partials if freq * ratio < rate / 2}
+        if levels:
+            angle = np.float32(2 * math.pi * freq) * t
+            twice_cos = np.float32(2) * np.cos(angle)
+            before, current = np.zeros(n, dtype=np.float32), np.sin(angle)
+            for k in range(1, max(levels) + 1):
+                if k in levels:
+                    out += current * np.float32(levels[k])
+                before, current = current, twice_cos * current - before
+    else:
+        for ratio, level, decay in partials:
+            f = freq * ratio
+            if f >= rate / 2:
+                continue
+            wave = np.sin(np.float32(2 * math.pi * f) * t) * np.float32(level)
+            if decay:
+                wave *= np.exp(-t * np.float32(decay))
+            out += wave
     a = max(1, int(attack * rate))
     out[:a] *= np.linspace(0, 1, a, dtype=np.float32)
     return f32(out)

@@ -70,6 +70,7 @@ class SubjectPlan:
     speed: float  # frame widths per second
     phase: float  # where on its path the subject starts, 0..1
     direction: int  # +1 moving right at the start, -1 moving left
+    lift: float = 0.0  # a held thing: how far above the ground, as a fraction like `size`
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,6 +280,7 @@ def _subject_json(subject: SubjectPlan) -> dict[str, Any]:
         "speed": subject.speed,
         "phase": subject.phase,
         "direction": subject.direction,
+        "lift": subject.lift,
     }
 
 
@@ -299,6 +301,7 @@ def _subject_from_json(data: Mapping[str, Any]) -> SubjectPlan:
         speed=max(0.0, float(data["speed"])),
         phase=_fraction(data["phase"]),
         direction=1 if int(data["direction"]) >= 0 else -1,
+        lift=_fraction(data.get("lift", 0.0)),
     )
 
 

@@ -336,6 +336,11 @@ def _place_all(
     return subjects
 
 
+# Things a person holds in a hand rather than on a string (a kite) or overhead: where the hand
+# is, as a fraction of the holder's height (figures/people.py: shoulder 0.76, two arm segments).
+_HAND_HEIGHT = {"pan": 0.42}
+
+
 def _following(subject: SubjectPlan, lead: SubjectPlan, *, ahead: bool = False) -> SubjectPlan:
     """`subject` on `lead`'s path: a kite above the child holding it, a puppy behind a ball
     (or, `ahead`, a ball just in front of the puppy chasing it)."""
@@ -348,6 +353,8 @@ def _following(subject: SubjectPlan, lead: SubjectPlan, *, ahead: bool = False) 
         behind = -behind
     phase = (lead.phase - behind * lead.direction) % 1.0
     beside = 0.07 if subject.kind == "pan" else 0.0  # held out in front, not over the body
+    # Held at hand height: a fraction of the holder's height above the ground.
+    hand = _HAND_HEIGHT.get(subject.kind, 0.0) if KINDS[lead.kind].category == "person" else 0.0
     return replace(
         subject,
         action=subject.action if subject.action not in ("idle", "sit") else lead.action,
@@ -358,6 +365,7 @@ def _following(subject: SubjectPlan, lead: SubjectPlan, *, ahead: bool = False) 
         direction=lead.direction,
         phase=round(phase, 4),
         depth=lead.depth,
+        lift=round(hand * lead.size, 4),
     )
 
 

@@ -23,6 +23,7 @@ from reelbox.engines.procedural.kinds import (
 )
 from reelbox.engines.procedural.languages import detect, to_english
 from reelbox.engines.procedural.plan import DialogueLine
+from reelbox.engines.procedural.quotes import dialogue_spans, gaps, speaker_line
 from reelbox.engines.procedural.stand_ins import longest as stand_in_words
 from reelbox.engines.procedural.stand_ins import stand_ins
 from reelbox.engines.procedural.subject_words import (
@@ -31,11 +32,9 @@ from reelbox.engines.procedural.subject_words import (
     COLOR_WORDS,
     KIND_PHRASE_COLORS,
     KIND_PHRASES,
-    LOUD_VERBS,
     MAX_ACTION_WORDS,
     MAX_KIND_WORDS,
     NUMBER_WORDS,
-    QUIET_VERBS,
     SIZE_WORDS,
     SPEECH_VERBS,
     STOP_WORDS,
@@ -44,14 +43,6 @@ from reelbox.engines.procedural.vocabulary import MAX_PHRASE_WORDS, NEGATIONS, P
 
 MAX_DIALOGUE_LINES = 6
 MAX_LINE_CHARACTERS = 300
-# Dialogue: double, typographic, guillemet and single quotes (an apostrophe inside a word is not
-# a quote), and the rest of the sentence after "says:" (or another speech verb and a colon).
-_QUOTES = re.compile(
-    r"\"([^\"]+)\"|“([^”]+)”|«([^»]+)»|„([^“”]+)[“”]|\u2018([^\u2019]+)\u2019"
-    r"|(?<![\w'])'([^']+?)'(?![\w'])"
-    r"|(?<=:)[ \t]*([^\n\"“«„\u2018]+?)[ \t]*(?=$|\n)"
-)
-_COLON_VERB = re.compile(r"([^\W\d_]+)\s*:$")
 _TOKEN = re.compile(r"[^\W_]+|[.!?;]")
 _BREAKS = frozenset(".!?;")
 # Verbs whose object is held (the kite flies, the child holds it) or chased.
@@ -72,8 +63,6 @@ _CHANGE_WORDS = frozenset(
 _FALLS = frozenset({"falls", "falling", "comes", "arrives", "descends"})
 _BEFORE = {"night": "dusk", "dusk": "sunset", "dawn": "night", "morning": "dawn"}
 _FRAMING_ASPECTS = frozenset({"camera", "shot", "tempo", "handheld"})
-# Kinds that can say a line of dialogue (a table never speaks).
-_SPEAKERS = frozenset({"person", "animal", "bird"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
 # How far (in words) a colour, size or number may stand before the noun it describes.
 _REACH = 3
@@ -139,8 +128,8 @@ class Reading:
 def read_prompt(prompt: str, *, names: Sequence[str] = ()) -> Reading:
     """Read `prompt`; `names` are character names to recognise (case-insensitive)."""
     reading = _Reader(names)
-    spans = _dialogue_spans(prompt)
-    outside = " ".join(prompt[a:b] for a, b in _gaps(spans, len(prompt)))
+    spans = dialogue_spans(prompt)
+    outside = " ".join(prompt[a:b] for a, b in gaps(spans, len(prompt)))
     language = detect(outside)
     reading.result.language = language
     position = 0
@@ -155,31 +144,17 @@ def read_prompt(prompt: str, *, names: Sequence[str] = ()) -> Reading:
     reading.feed(to_english(prompt[position:], language))
     reading.scan()
     for index, text in quotes:
-        reading.result.dialogue.append(reading.line(index, text))
+        line = speaker_line(
+            reading.tokens,
+            index,
+            text,
+            mentions=reading.result.mentions,
+            mention_at=reading.mention_at,
+        )
+        reading.result.understood.append(f'"{text}"')
+        reading.result.dialogue.append(line)
     reading.finish()
     return reading.result
-
-
-def _dialogue_spans(prompt: str) -> list[tuple[int, int, str]]:
-    """(start, end, text) of each quoted line, and of the words after 'says:'."""
-    spans: list[tuple[int, int, str]] = []
-    for match in _QUOTES.finditer(prompt):
-        text = next((g for g in match.groups() if g is not None), "")
-        if match.lastindex == 7:
-            verb = _COLON_VERB.search(prompt[max(0, match.start() - 40) : match.start()])
-            if verb is None or verb.group(1).lower() not in SPEECH_VERBS:
-                continue  # 'Style: anime' is not dialogue
-        spans.append((match.start(), match.end(), text))
-    return spans
-
-
-def _gaps(spans: list[tuple[int, int, str]], length: int) -> list[tuple[int, int]]:
-    gaps, position = [], 0
-    for start, end, _ in spans:
-        gaps.append((position, start))
-        position = end
-    gaps.append((position, length))
-    return gaps
 
 
 class _Reader:
@@ -236,7 +211,7 @@ class _Reader:
                     count = self._count(number, i, item.count)
                     color = self._color(colors, i) or item.color
                     scale = size[1] if size is not None and i - size[0] <= _REACH else 1.0
-                    self._mention(item.kind, count, color, scale, None, words, i)
+                    self._mention(item.kind, count, color, scale * item.size, None, words, i)
                     self.result.mentions[-1].drawn_as = item.drawn_as
                     if words not in item.drawn_as and words.rstrip("s") not in item.drawn_as:
                         self.result.substitutions.append(f"{words}: {item.drawn_as}")
@@ -634,67 +609,6 @@ class _Reader:
         if phrase:
             missing.append(" ".join(phrase))
         self.result.not_understood = list(dict.fromkeys(missing))
-
-    # -- dialogue ----------------------------------------------------------------------------
-
-    def line(self, index: int, text: str) -> DialogueLine:
-        """A quote at token `index`: who says it (the nearest speaker word around it) and how."""
-        tokens = self.tokens
-        first, last = max(0, index - 8), min(len(tokens), index + 4)
-        # The speaker is named in the same sentence as the quote.
-        for j in range(index - 1, first - 1, -1):
-            if tokens[j] in _BREAKS:
-                first = j + 1
-                break
-        for j in range(index, last):
-            if tokens[j] in _BREAKS:
-                last = j
-                break
-        window = range(first, last)
-        voice: str | None = None
-        speaker: str | None = None
-        loudness = "normal"
-        best = 99
-        for j in window:
-            token = tokens[j]
-            distance = index - j if j < index else (j - index) + 2
-            if token in LOUD_VERBS:
-                loudness = "loud"
-            elif token in QUIET_VERBS:
-                loudness = "quiet"
-            hint = VOICE_HINTS.get(token)
-            mention = self.mention_at.get(j)
-            if mention is not None and not _can_speak(self.result.mentions[mention].kind):
-                mention = None  # a table does not talk: look for someone else
-            if mention is not None and distance < best:
-                found = self.result.mentions[mention]
-                best = distance
-                speaker = found.name or found.kind
-                voice = found.voice or hint or _voice_of(found.kind)
-            elif hint is not None and distance < best and (token in _PRONOUNS or j < index):
-                best = distance
-                voice = hint
-        if voice is None:
-            people = [m for m in self.result.mentions if _can_speak(m.kind)]
-            if people:
-                speaker = people[0].name or people[0].kind
-                voice = people[0].voice or _voice_of(people[0].kind)
-            else:
-                voice = "narrator"
-        self.result.understood.append(f'"{text}"')
-        return DialogueLine(text=text, voice=voice, speaker=speaker, loudness=loudness)
-
-
-def _voice_of(kind: str) -> str:
-    if kind == "child":
-        return "child"
-    if kind == "robot":
-        return "robot"
-    return "male" if KINDS[kind].category == "person" else "narrator"
-
-
-def _can_speak(kind: str) -> bool:
-    return KINDS[kind].category in _SPEAKERS
 
 
 def _acts(mention: Mention, action: str) -> bool:

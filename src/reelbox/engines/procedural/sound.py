@@ -123,12 +123,13 @@ def _speak(plan: ScenePlan, bus: Bus, stage: Stage, tempo: float) -> list[Placed
     dialogue = plan.sound.dialogue
     if not dialogue:
         return []
-    clips = [_say(line, 1.0, bus.rate) for line in dialogue]
+    language = plan.language
+    clips = [_say(line, 1.0, bus.rate, language) for line in dialogue]
     total = _FIRST_LINE + sum(c.size / bus.rate + _LINE_GAP for c in clips)
     if total > 0.95 * bus.seconds:
         # Too much to say: speak faster (up to 1.6x) rather than be cut off.
         factor = min(1.6, total / max(0.5, 0.9 * bus.seconds))
-        clips = [_say(line, factor, bus.rate) for line in dialogue]
+        clips = [_say(line, factor, bus.rate, language) for line in dialogue]
     placed: list[Placed] = []
     t = min(_FIRST_LINE, 0.15 * bus.seconds)
     for line, clip in zip(dialogue, clips, strict=True):
@@ -147,8 +148,13 @@ def _speak(plan: ScenePlan, bus: Bus, stage: Stage, tempo: float) -> list[Placed
     return placed
 
 
-def _say(line: DialogueLine, faster: float, rate: int) -> F32:
-    voice = speech.VOICES.get(line.voice, speech.VOICES["narrator"])
+def line_voice(line: DialogueLine, language: str | None) -> speech.Voice:
+    """The voice `line` is spoken in: its kind of voice, in the prompt's language."""
+    return speech.in_language(speech.VOICES.get(line.voice, speech.VOICES["narrator"]), language)
+
+
+def _say(line: DialogueLine, faster: float, rate: int, language: str | None) -> F32:
+    voice = line_voice(line, language)
     words_per_minute = voice.speed * faster
     if line.loudness == "loud":
         words_per_minute *= 1.08

@@ -2,8 +2,9 @@
 
 `data/stand_ins.tsv` maps hundreds of nouns to a kind ("dragon" is drawn as a winged creature,
 "robot vacuum" as a disc robot on the floor, "chef" as a person in an apron holding a pan); the
-plan names each substitution, so nothing is replaced without a word. Plurals are derived. The
-table is read once, on first use.
+plan names each substitution, so nothing is replaced without a word. Each noun keeps its own
+size as a multiple of its kind's (a dragon is several eagles tall, a hummingbird half a bird).
+Plurals are derived. The table is read once, on first use.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from reelbox.engines.procedural.kinds import KINDS
 class StandIn:
     kind: str
     color: str | None
+    size: float  # height as a multiple of the kind's own
     drawn_as: str  # what the picture shows, in words
     count: int  # how many a bare mention means (plurals mean more than one)
 
@@ -32,12 +34,15 @@ def stand_ins() -> dict[tuple[str, ...], StandIn]:
     for line in path.read_text("utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        kind, color, drawn_as, nouns = line.split("\t")
+        kind, color, size, drawn_as, nouns = line.split("\t")
         if kind not in KINDS:
             raise ValueError(f"stand_ins.tsv names an unknown kind {kind!r}")
+        scale = float(size)
+        if not 0.05 <= scale <= 10:
+            raise ValueError(f"stand_ins.tsv gives {nouns!r} an unlikely size {size!r}")
         for noun in nouns.split("|"):
             words = tuple(noun.split())
-            item = StandIn(kind, None if color == "-" else color, drawn_as, 1)
+            item = StandIn(kind, None if color == "-" else color, scale, drawn_as, 1)
             table.setdefault(words, item)
             last = words[-1]
             if last.endswith("s"):
@@ -48,7 +53,7 @@ def stand_ins() -> dict[tuple[str, ...], StandIn]:
                 plural = last + "es"
             else:
                 plural = last + "s"
-            plurals.setdefault((*words[:-1], plural), StandIn(kind, item.color, drawn_as, 3))
+            plurals.setdefault((*words[:-1], plural), StandIn(kind, item.color, scale, drawn_as, 3))
     for words, item in plurals.items():
         table.setdefault(words, item)
     return table

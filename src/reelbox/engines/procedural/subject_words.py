@@ -54,6 +54,7 @@ _ACTION_VERBS: dict[str, str] = {  # action -> verbs, separated by |
     ),
     "drive": (
         "drive|drives|driving|ride|rides|riding|cruise|cruises|cruising|speeds|roll|rolls|rolling|"
+        "skateboarding|skateboards|skating|skates|"
         "pedal|pedals|pedaling|pedalling|commute|travels|traveling|travelling|zooms|sail|sails|"
         "sailing|rows|rowing|steers|steering|chugs|chugging|passes|passing"
     ),
@@ -175,8 +176,8 @@ _COLORS: dict[str, str] = {  # colour -> words, separated by |
     "pink": "magenta|pink|rose|fuchsia",
     "white": "white|ivory|snowy|cream",
     "black": "black|ebony|jet|dark",
-    "gray": "gray|grey",
-    "brown": "brown|tan|chocolate|beige|bronze",
+    "gray": "gray|grey|stone|concrete|granite|steel|iron|slate|cobblestone|cobbled",
+    "brown": "brown|tan|chocolate|beige|bronze|wooden|wood|timber|rusty",
     "gold": "gold|golden",
     "silver": "silver|metallic|chrome",
 }

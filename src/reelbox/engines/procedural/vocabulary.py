@@ -131,7 +131,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         ),
     },
     "weather": {
-        "clear": "clear|sunny|clear sky|cloudless|blue sky|sunshine|bright sun",
+        "clear": "clear|sunny|clear sky|cloudless|blue sky|sunshine|bright sun|sunlit|sun drenched",
         "cloudy": "cloudy|overcast|clouds|cloud|grey sky|gray sky|gloomy sky",
         "rain": (
             "rain|rainy|raining|rainfall|drizzle|drizzling|downpour|showers|pouring|wet|rains|"
@@ -140,7 +140,8 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "snow": "snow|snowing|snowfall|snowflakes|flurries|snows|snowstorm|falling snow|snow falls",
         "fog": "fog|foggy|mist|misty|haze|hazy|smog|fogbank",
         "storm": (
-            "storm|stormy|thunderstorm|lightning|thunder|tempest|lightning storm|"
+            "storm|stormy|thunderstorm|lightning|thunder|tempest|lightning storm|lightning strikes|"
+            "lightning strike|lightning bolts|lightning bolt|"
             "thunder and lightning|hurricane|typhoon"
         ),
     },
@@ -153,9 +154,12 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "meadow": (
             "meadow|field|fields|grass|grassland|countryside|hill|hills|hillside|farm|farmland|prairie|"
             "pasture|savanna|savannah|valley|village|orchard|vineyard|flower field|rolling hills|"
-            "open field|plains|steppe"
+            "open field|plains|steppe|vineyards|wheat|wheat field|wheat fields|cornfield|cornfields"
         ),
-        "park": "park|garden|gardens|playground|lawn|backyard|city park|courtyard|picnic",
+        "park": (
+            "park|garden|gardens|playground|lawn|backyard|city park|courtyard|picnic|central park|"
+            "zen garden|rock garden"
+        ),
         "city": (
             "city|street|streets|downtown|urban|avenue|alley|alleyway|sidewalk|town|crosswalk|"
             "intersection|city street|boulevard|market|marketplace|square|neighborhood|"
@@ -168,7 +172,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         ),
         "forest": (
             "forest|woods|woodland|jungle|rainforest|trees|grove|pine forest|the woods|redwoods|"
-            "thicket"
+            "thicket|tropical jungle|tropical forest|lush jungle|lush forest|lush tropical jungle"
         ),
         "beach": (
             "beach|shore|seashore|coast|coastline|seaside|sand|bay|tropical beach|sandy beach|"
@@ -181,7 +185,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         ),
         "lake": (
             "lake|pond|river|lagoon|riverbank|lakeside|canal|stream|creek|lakeshore|waterfront|"
-            "reservoir|fjord"
+            "reservoir|fjord|calm water|still water|dock|jetty|wooden dock"
         ),
         "mountains": (
             "mountains|mountain|alps|peaks|peak|cliffs|cliff|summit|himalayas|mountain range|ridge|"
@@ -191,12 +195,13 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         "snow": (
             "arctic|tundra|snowfield|snow field|glacier|winter landscape|snowy field|ski slope|"
             "antarctica|north pole|frozen lake|icy|ice|ice floe|iceberg|snowy landscape|"
-            "winter wonderland|igloo|snowy|"
+            "winter wonderland|igloo|snowy|powdery slope|powder snow|snowy slope|ski run|"
             "snow covered|snow-covered|wintry|winter|frosty|frozen|snowy hill|snowy field"
         ),
         "road": (
             "road|highway|country road|dirt road|freeway|motorway|road trip|open road|racetrack|"
-            "race track|desert road|lane|railway|railroad|train tracks"
+            "race track|desert road|lane|railway|railroad|train tracks|coastal road|coast road|"
+            "mountain road|winding road"
         ),
         "space": (
             "space|outer space|galaxy|nebula|cosmos|in orbit|starfield|mars|on the moon|lunar|"
@@ -205,7 +210,8 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         ),
         "underwater": (
             "underwater|under water|under the sea|reef|coral reef|coral|seabed|sea floor|seafloor|"
-            "ocean floor|aquarium|deep sea|kelp forest|beneath the waves|scuba"
+            "ocean floor|aquarium|deep sea|kelp forest|beneath the waves|scuba|deep ocean|"
+            "ocean depths|the deep"
         ),
         "room": (
             "room|bedroom|kitchen|office|indoors|indoor|living room|studio|cafe|coffee shop|"
@@ -213,7 +219,8 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
             "classroom|apartment|inside|interior|bar|restaurant|diner|attic|hallway|home office|"
             "cozy room|shop|bakery|café|lab|laboratory|cafe table|café table|living room floor|"
             "kitchen counter|"
-            "lounge|den|hotel room|museum|gallery|workshop|garage|basement|cellar"
+            "lounge|den|hotel room|museum|gallery|workshop|garage|basement|cellar|windowsill|"
+            "window sill|window seat"
         ),
         "stage": (
             "stage|concert|theater|theatre|on stage|auditorium|concert hall|opera|performance|"
@@ -319,7 +326,8 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         ),
         "dramatic": (
             "dramatic lighting|dramatic light|chiaroscuro|high contrast|moody lighting|harsh light|"
-            "hard light|dramatic shadows|moody|low key|rembrandt lighting|spotlit|dramatic"
+            "hard light|dramatic shadows|moody|low key|rembrandt lighting|spotlit|dramatic|"
+            "dimly lit|dim light|dim lighting|dimly|dim"
         ),
         "neon": (
             "neon|neon lights|neon lit|neon signs|cyberpunk|synthwave|vaporwave|neon glow|"
@@ -372,7 +380,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
     "mood": {
         "bright": (
             "happy|joyful|cheerful|playful|fun|upbeat|joyous|whimsical|lively|festive|celebration|"
-            "party|cute"
+            "party|cute|bright"
         ),
         "calm": (
             "calm|peaceful|serene|tranquil|quiet|gentle|relaxing|meditative|zen|still|restful|lazy|"
@@ -380,7 +388,7 @@ _PHRASES: dict[str, dict[str, str]] = {  # aspect -> value -> phrases, separated
         ),
         "warm": (
             "warm|cozy|cosy|romantic|nostalgic|dreamy|tender|loving|heartwarming|sentimental|"
-            "wistful"
+            "wistful|warm light|warm lighting|warm tones"
         ),
         "melancholy": (
             "sad|melancholy|melancholic|lonely|somber|sombre|gloomy|sorrowful|mournful|bleak|"
@@ -504,6 +512,9 @@ _IMPLYING_PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
     "autumn leaves": (("wind", "breeze"),),
     "falling leaves": (("wind", "breeze"),),
     "cyberpunk": (("lighting", "neon"), ("setting", "city"), ("time_of_day", "night")),
+    "futuristic": (("lighting", "neon"), ("music", "electronic")),
+    "sci fi": (("lighting", "neon"), ("music", "electronic")),
+    "science fiction": (("lighting", "neon"), ("music", "electronic")),
     "synthwave": (("lighting", "neon"), ("music", "electronic"), ("time_of_day", "night")),
     "christmas": (("weather", "snow"), ("sound", "bells"), ("mood", "warm")),
     "fireworks": (("sound", "explosion"), ("time_of_day", "night")),
