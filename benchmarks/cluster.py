@@ -441,8 +441,10 @@ def bench_reads(*, duration: float, concurrency: int) -> dict[str, Any]:
                 results[f"{name}_vs_bare"] = round(
                     results[name]["rps"] / max(results["bare"]["rps"], 1e-9), 2
                 )
+            # A second server on the same database serves the reads (every job is done, so
+            # its one worker stays idle; `--no-workers` needs the Ray executor).
             with server(database_url=url_db, config=config + FAKE_PROFILES,
-                        args=("--no-workers",)) as (url2, _):  # fmt: skip
+                        args=("--workers", "1")) as (url2, _):  # fmt: skip
                 halves: list[dict[str, Any]] = []
                 import threading
 
