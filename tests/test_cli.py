@@ -175,6 +175,8 @@ def test_an_api_replica_refuses_sqlite_naming_the_setting(tmp_path: Path) -> Non
         "Invalid settings: --no-workers needs a PostgreSQL database_url (API replicas share "
         "one database; SQLite serves one machine)"
     )
+
+
 def test_an_api_replica_with_the_local_executor_is_refused_naming_the_setting(
     tmp_path: Path,
 ) -> None:
@@ -186,5 +188,3 @@ def test_an_api_replica_with_the_local_executor_is_refused_naming_the_setting(
         "Invalid settings: role = 'api' (--no-workers) needs executor = 'ray': with the local "
         "executor no replica runs jobs (docs/cluster.md)"
     )
-
-
