@@ -313,13 +313,13 @@ def ray_profiles(settings: Settings) -> dict[str, RayProfile]:
         values = pool.model_dump() if pool is not None else {}
         gpus_per_job = profile.gpus_per_job or 1
         if gpus_per_job > 1:
-            check_parallel(name, profile.options.get("parallel"), gpus_per_job)
             if values.get("num_gpus", 0) not in (0, gpus_per_job):
                 raise ValueError(
                     f"ray_profiles.{name}.num_gpus = {values['num_gpus']:g} but the profile's "
                     f"gpus_per_job is {gpus_per_job}: each replica reserves gpus_per_job GPUs "
                     "(leave num_gpus out)"
                 )
+            check_parallel(name, profile.options.get("parallel"), gpus_per_job)
         ray_profile = RayProfile(**values, gpus_per_job=gpus_per_job)
         if ray_profile.replicas > 0:
             profiles[name] = ray_profile
