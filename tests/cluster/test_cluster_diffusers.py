@@ -9,6 +9,8 @@ Ulysses attention, so a job of each with the same seed must give the same video.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from engines.diffusers.serving import finished
 from engines.diffusers.tiny_wan import build_wan_t2v
 from support.media import decode_frames
 from support.s3 import Bucket
-from support.server import LiveServer, server_config
+from support.server import LiveServer, server_config, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(900)]
 
@@ -122,6 +124,15 @@ def _video(client: OpenAI, model: str) -> np.ndarray:  # type: ignore[type-arg]
     return decode_frames(client.videos.download_content(done.id).read())
 
 
+def _ray(cluster: Any) -> Any:
+    """This process's connection to the cluster (to ask actors and placement groups)."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=cluster.address, namespace="reelbox", log_to_driver=False)
+    return ray
+
+
 def test_a_tiny_diffusers_profile_runs_on_a_ray_actor(client: OpenAI) -> None:
     frames = _video(client, "wan-one")
     assert frames.shape == (16, 32, 64, 3)  # 1 s at 16 fps, 64x32, decoded from the bucket
@@ -142,8 +153,7 @@ def test_a_two_rank_job_on_one_node_equals_the_one_rank_job(
     assert difference.max() <= 2, difference.max()
     assert difference.mean() < 0.01, difference.mean()
 
-    if not ray.is_initialized():
-        ray.init(address=ray_cluster.address, namespace="reelbox", log_to_driver=False)
+    _ray(ray_cluster)
     groups = [g for g in placement_group_table().values() if g["name"] == "reelbox-wan-two-0"]
     assert [(g["strategy"], g["state"], g["bundles"]) for g in groups] == [
         ("STRICT_PACK", "CREATED", {0: {"GPU": 2.0}})
@@ -151,6 +161,42 @@ def test_a_two_rank_job_on_one_node_equals_the_one_rank_job(
     actor = ray.get_actor("reelbox-wan-two-0", namespace="reelbox")
     ranks = ray.get(actor.ranks.remote(), timeout=30)
     assert len(ranks) == 1 and all(ranks.values())  # rank 1, a live child of the actor
+
+
+def test_a_killed_rank_restarts_the_group_and_the_job_runs_again(
+    client: OpenAI, ray_cluster: Any, postgres_db: str
+) -> None:
+    from sqlalchemy import create_engine, select
+
+    from reelbox.store.tables import job_events
+
+    actor = _ray(ray_cluster).get_actor("reelbox-wan-two-0", namespace="reelbox")
+    [before] = _ray(ray_cluster).get(actor.ranks.remote(), timeout=30)
+    video = client.videos.create(model="wan-two", prompt="waves", size="64x32", seconds="5")
+    wait_for(lambda: client.videos.retrieve(video.id).status == "in_progress", timeout=600)
+    os.kill(before, signal.SIGKILL)  # rank 1, a child of the actor on the (only) node
+    # Ray restarts the actor, which builds a new group; the job runs again (its progress
+    # starts over, so `finished`, which wants it only to grow, does not apply).
+    done = wait_for(
+        lambda: (v := client.videos.retrieve(video.id)).status in ("completed", "failed") and v,
+        timeout=600,
+        interval=0.2,
+    )
+    assert done.status == "completed", done.error
+    [after] = _ray(ray_cluster).get(actor.ranks.remote(), timeout=30)
+    assert after != before
+    engine = create_engine(postgres_db)
+    with engine.connect() as conn:
+        types = [
+            t
+            for (t,) in conn.execute(
+                select(job_events.c.type)
+                .where(job_events.c.job_id == video.id)
+                .order_by(job_events.c.id)
+            )
+        ]
+    engine.dispose()
+    assert types.count("job.requeued") == 1 and types.count("job.completed") == 1
 
 
 def test_a_profile_asking_for_more_gpus_than_a_node_has_is_refused_at_start(
