@@ -19,7 +19,8 @@ the Ray part `ray` and `moto[server]` (an S3 server on loopback holds the media)
    with `executor = "ray"` on a `ray.cluster_utils.Cluster`) and through the local executor.
 4. **Reads on PostgreSQL.** A bare Starlette endpoint (benchmarks/bare_app.py), retrieve and
    list on one PostgreSQL-backed server, then retrieve spread over two replicas, each loaded
-   by benchmarks/loadgen.py (a Python load generator: a floor, ratios within the run hold).
+   by `wrk -t1` with benchmarks/wrk_report.lua (benchmarks/loadgen.py, a Python load
+   generator, when wrk is missing: a floor; ratios within the run hold).
 3. **Throughput.** Fake-engine jobs created at once on a Ray cluster with one simulated GPU
    node, then with two (one actor per node); wall time from the first create to the last
    completion, jobs per minute, and the ratio two nodes / one. Two kinds of job:
@@ -40,6 +41,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -398,7 +400,10 @@ def bench_ray(
                     ) as (url, _),
                 ):
                     time.sleep(5)  # actors warm
-                    results[f"gpu_actors_{nodes}_node"] = _nodes_of(cluster.address, "gpu", nodes)
+                    for profile in ("gpu", "paced"):
+                        results[f"{profile}_actors_{nodes}_node"] = _nodes_of(
+                            cluster.address, profile, nodes
+                        )
                     if nodes == 1 and dispatch_jobs:
                         results["ray_dispatch"] = _percentiles(
                             _dispatch_gaps(url, url_db, dispatch_jobs)
@@ -438,19 +443,36 @@ def bench_ray(
 # -- 4. reads on PostgreSQL ----------------------------------------------------------------------
 
 
+WRK_MARKER = "REELBOX_WRK_JSON "  # printed by wrk_report.lua, as for benchmarks/api.py
+
+
 def _loadgen(url: str, paths: list[str], *, duration: float, concurrency: int) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, str(HERE / "loadgen.py"), "--base-url", url, "--duration",
-         str(duration), "--concurrency", str(concurrency), *paths],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    """wrk (one thread, `wrk_report.lua` rotating the paths) when installed, else loadgen.py."""
+    if shutil.which("wrk"):
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout",
+             "5s", "--latency", "-s", str(HERE / "wrk_report.lua"), url + paths[0], "--",
+             *paths],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        line = next(x for x in out.splitlines() if x.startswith(WRK_MARKER))
+        result: dict[str, Any] = json.loads(line.removeprefix(WRK_MARKER))
+        generator = "wrk -t1"
+    else:
+        out = subprocess.run(
+            [sys.executable, str(HERE / "loadgen.py"), "--base-url", url, "--duration",
+             str(duration), "--concurrency", str(concurrency), *paths],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        result = json.loads(out.strip().splitlines()[-1])
+        generator = "loadgen.py (python)"
     seconds = result["duration_us"] / 1e6
     return {
         "rps": round(result["requests"] / seconds, 1),
         "p50_ms": round(result["p50_us"] / 1000, 1),
         "p99_ms": round(result["p99_us"] / 1000, 1),
         "errors": result["status_errors"] + result["read_errors"] + result["timeouts"],
+        "generator": generator,
     }
 
 
