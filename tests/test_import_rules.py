@@ -181,7 +181,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.errors",
     ),
     "observability": ("reelbox.store.gauges", "reelbox.store.moderation_log"),
-    "startup": ("reelbox.engines.registry", "reelbox.moderation.moderator", "reelbox.settings"),
+    # The checks the lifespan would fail on, run before it: weights, term files, Ray pools.
+    "startup": (
+        "reelbox.engines.registry",
+        "reelbox.executors.ray_executor",
+        "reelbox.moderation.moderator",
+        "reelbox.settings",
+    ),
     "cli_admin": EVERYTHING,
     "cli_jobs": EVERYTHING,
     "api": (
