@@ -13,6 +13,10 @@ leader's scheduler ── claim (profile with a free actor) ──► actor.run(
          └──────── poll: finished / actor died (re-queue) / overdue (kill, fail) ◄──┘
 ```
 
+A profile with `gpus_per_job` = N > 1 gets, per replica, a placement group of one N-GPU bundle
+(`STRICT_PACK`, detached, named like the actor) and an actor in it that runs each job on N
+ranks (ray_actor.py); `check_resources` refuses, naming the profile, one that no node can hold.
+
 Actors are named and detached, so they outlive the replica that created them: a replica
 elected leader later finds the same actors (by name) and asks each what it is running before
 handing it anything. A run whose actor dies is re-queued (or failed after `max_attempts`) at
