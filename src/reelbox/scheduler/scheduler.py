@@ -146,7 +146,9 @@ class Scheduler:
                 profiles=(
                     free_profiles()
                     if callable(free_profiles)
-                    else only.profiles if only is not None else None
+                    else only.profiles
+                    if only is not None
+                    else None
                 ),
                 other_than=only.placed if only is not None and only.others else None,
             )
