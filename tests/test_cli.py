@@ -175,3 +175,16 @@ def test_an_api_replica_refuses_sqlite_naming_the_setting(tmp_path: Path) -> Non
         "Invalid settings: --no-workers needs a PostgreSQL database_url (API replicas share "
         "one database; SQLite serves one machine)"
     )
+
+
+def test_an_api_replica_with_the_local_executor_is_refused_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    # PostgreSQL is only named, never reached: the check comes before anything connects.
+    pg = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    result = _run("serve", "--no-workers", "--port", "0", "--database-url", pg, cwd=tmp_path)
+    assert result.returncode == 2
+    assert " ".join(result.stdout.split()) == (
+        "Invalid settings: role = 'api' (--no-workers) needs executor = 'ray': with the local "
+        "executor no replica runs jobs (docs/cluster.md)"
+    )

@@ -187,7 +187,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.store.moderation_log",
         "reelbox.jobs.timings",
     ),
-    "startup": ("reelbox.engines.registry", "reelbox.moderation.moderator", "reelbox.settings"),
+    # The checks the lifespan would fail on, run before it: weights, term files, Ray pools.
+    "startup": (
+        "reelbox.engines.registry",
+        "reelbox.executors.ray_executor",
+        "reelbox.moderation.moderator",
+        "reelbox.settings",
+    ),
     "cli_admin": EVERYTHING,
     "cli_jobs": EVERYTHING,
     "api": (

@@ -22,6 +22,10 @@ def test_the_defaults_are_one_machine(tmp_path: Path) -> None:
     ("values", "message"),
     [
         ({"role": "api"}, "role = 'api' \\(--no-workers\\) needs a PostgreSQL database_url"),
+        (
+            {"role": "api", "database_url": PG},
+            "role = 'api' \\(--no-workers\\) needs executor = 'ray': with the local executor",
+        ),
         ({"executor": "ray", "blob_url": S3}, "executor = 'ray' needs a PostgreSQL database_url"),
         ({"executor": "ray", "database_url": PG}, "executor = 'ray' needs a blob_url"),
         ({"blob_url": "ftp://host/x"}, "blob_url 'ftp://host/x' must start with s3://"),

@@ -88,19 +88,13 @@ def needs_leader(settings: Settings) -> bool:
 
 
 def build_ray_executor(settings: Settings, *, config: WorkerConfig, store: Store) -> Executor:
-    from reelbox.executors.ray_executor import RayExecutor, RayProfile
+    from reelbox.executors.ray_executor import RayExecutor, ray_profiles
 
-    profiles = {
-        name: RayProfile(**settings.ray_profiles[name].model_dump())
-        if name in settings.ray_profiles
-        else RayProfile()
-        for name in settings.profiles
-    }
     return RayExecutor(
         address=settings.ray_address,
         namespace=settings.ray_namespace,
         config=config,
-        profiles={n: p for n, p in profiles.items() if p.replicas > 0},
+        profiles=ray_profiles(settings),
         store=store,
         job_timeout=settings.job_timeout_seconds,
     )

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from reelbox import cli_admin
-from reelbox.settings import Settings, is_loopback, load_settings
+from reelbox.settings import NO_WORKERS_LOCAL, Settings, is_loopback, load_settings
 from reelbox.startup import preflight, settings_problem
 
 if TYPE_CHECKING:
@@ -88,6 +88,9 @@ def serve(
                 "[red]Invalid settings:[/red] --no-workers needs a PostgreSQL database_url "
                 "(API replicas share one database; SQLite serves one machine)"
             )
+            raise typer.Exit(2)
+        if settings.executor == "local":
+            console.print(f"[red]Invalid settings:[/red] {NO_WORKERS_LOCAL}")
             raise typer.Exit(2)
         settings = settings.model_copy(update={"role": "api"})
     problem = preflight(settings)

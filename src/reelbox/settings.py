@@ -135,6 +135,13 @@ class ModerationSettings(BaseModel):
         return self.projects.get(project, self.policy)
 
 
+# An API replica has no workers; with the local executor no process would run its jobs.
+NO_WORKERS_LOCAL = (
+    "role = 'api' (--no-workers) needs executor = 'ray': with the local executor no replica "
+    "runs jobs (docs/cluster.md)"
+)
+
+
 class RayProfileSettings(BaseModel):
     """How a profile's actors are placed on a Ray cluster (`[ray_profiles.NAME]`)."""
 
@@ -432,6 +439,8 @@ class Settings(BaseSettings):
                 "role = 'api' (--no-workers) needs a PostgreSQL database_url: "
                 "API replicas share one database, and SQLite serves one machine"
             )
+        if self.role == "api" and self.executor == "local":
+            raise ValueError(NO_WORKERS_LOCAL)
         if self.executor == "ray":
             if not self.resolved_database_url.startswith("postgresql"):
                 raise ValueError("executor = 'ray' needs a PostgreSQL database_url")

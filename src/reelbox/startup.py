@@ -41,14 +41,22 @@ def _short(value: object) -> bool:
 def preflight(settings: Settings) -> str | None:
     """What would stop the server from starting, as one line, or None.
 
-    Checks every profile's weights (cheaply, without loading them) and loads the moderation
-    term files the way the server will.
+    Checks every profile's weights (cheaply, without loading them), the profiles' Ray pools
+    (with `executor = "ray"`; whether they fit a node is checked once Ray is reached) and
+    loads the moderation term files the way the server will.
     """
     from reelbox.moderation.moderator import Moderator
 
     problem = weights_problem(settings)
     if problem is not None:
         return problem
+    if settings.executor == "ray":
+        from reelbox.executors.ray_executor import ray_profiles
+
+        try:
+            ray_profiles(settings)
+        except ValueError as exc:
+            return settings_problem(exc)
     try:
         moderator = Moderator(settings.moderation)
     except (ValueError, OSError) as exc:

@@ -100,17 +100,26 @@ def test_signed_urls_fetch_the_object_without_credentials(blobs: ObjectBlobStore
     assert response.content == b"234"
 
 
-def test_the_orphan_sweep_removes_objects_without_a_visible_job(blobs: ObjectBlobStore) -> None:
+def test_the_orphan_sweep_lists_the_bucket_and_removes_what_no_row_keeps(
+    blobs: ObjectBlobStore,
+) -> None:
     blobs.put_bytes("videos/alive/2/0/video.mp4", b"current attempt")
     blobs.put_bytes("videos/alive/1/0/video.mp4", b"a lost earlier attempt")
     blobs.put_bytes("uploads/alive/input.png", b"input")
     blobs.put_bytes("videos/gone/1/0/video.mp4", b"no row")
     blobs.put_bytes("uploads/gone/input.png", b"no row")
-    attempts = {"alive": 2}
+    asked: list[tuple[list[str], list[str]]] = []
+
+    def kept(job_ids: list[str], character_ids: list[str]) -> set[str]:
+        asked.append((job_ids, character_ids))
+        return {"videos/alive/2", "uploads/alive"}  # what the rows own (store tests check it)
+
     # Young objects are left alone: an upload may be racing its job's insert.
-    assert sweep_orphans(blobs, current_attempt=attempts.get, grace=3600) == 0
-    removed = sweep_orphans(blobs, current_attempt=attempts.get, grace=3600, now=time.time() + 7200)
+    assert sweep_orphans(blobs, kept=kept, grace=3600) == 0
+    assert asked == []
+    removed = sweep_orphans(blobs, kept=kept, grace=3600, now=time.time() + 7200)
     assert removed == 3
+    assert asked == [(["alive", "gone"], [])]
     left = sorted(i.key for r in ("videos", "uploads") for i in blobs.keys(r))
     assert left == ["uploads/alive/input.png", "videos/alive/2/0/video.mp4"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -83,32 +82,6 @@ def _config(*, ray_address: str, bucket: Bucket, redirect: bool) -> str:
         + settings
         + RAY_PROFILES
     )
-
-
-@pytest.fixture(scope="module")
-def postgres_db(postgres_admin: str) -> Iterator[str]:
-    name = f"reelbox_cluster_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_admin, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield postgres_admin.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def module_bucket(s3_endpoint: str) -> Bucket:
-    name = f"reelbox-{uuid.uuid4().hex[:12]}"
-    httpx.put(f"{s3_endpoint}/{name}").raise_for_status()
-    return Bucket(endpoint=s3_endpoint, name=name)
 
 
 @pytest.fixture(scope="module")

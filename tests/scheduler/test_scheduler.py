@@ -217,6 +217,32 @@ def test_orphan_sweep_removes_blobs_no_row_owns_after_the_grace(
     ]
 
 
+def test_one_orphan_sweep_serves_an_object_store_and_removes_lost_attempts(
+    store: Store, tmp_path: Path
+) -> None:
+    from reelbox.blobs.factory import open_blob_store
+
+    bucket = open_blob_store(url=f"file://{tmp_path / 'bucket'}", local_dir=tmp_path / "work")
+    scheduler = _scheduler(store, tmp_path)
+    scheduler.blobs = bucket
+    _create(store, "video_retried")
+    scheduler.dispatch()  # attempt 1 ...
+    assert store.requeue_or_fail("video_retried", attempt=1, reason="its node died")
+    scheduler.dispatch()  # ... lost; attempt 2 runs now
+    assert store.get_job("video_retried").attempt == 2  # type: ignore[union-attr]
+    for key in (
+        "videos/video_retried/1/0/video.mp4",  # the dead node's upload: removed
+        "videos/video_retried/2/0/video.mp4",  # the attempt running now: kept
+        "uploads/video_retried/input.png",  # its input: kept
+        "videos/video_nobody/1/0/video.mp4",  # no row at all: removed
+    ):
+        bucket.put_bytes(key, b"-")
+    assert scheduler.sweep_orphans() == 0  # all within the grace period
+    assert scheduler.sweep_orphans(now=time.time() + 7200) == 2
+    left = sorted(b.key for top in ("videos", "uploads") for b in bucket.iter_blobs(top))
+    assert left == ["uploads/video_retried/input.png", "videos/video_retried/2/0/video.mp4"]
+
+
 def test_sweep_removes_staged_files_of_dead_writers(store: Store, tmp_path: Path) -> None:
     scheduler = _scheduler(store, tmp_path)
     dead = tmp_path / ".staging" / f"{socket.gethostname().replace('-', '_')}-{_dead_pid()}-x.mp4"

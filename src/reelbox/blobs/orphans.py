@@ -1,56 +1,65 @@
-"""The orphan sweep of an object store: objects that no job row accounts for.
+"""The orphan sweep: blobs that no row owns, in the local folder or an object store alike.
 
-A run on a node that died mid-upload, a replica killed between storing an upload and inserting
-its job, or an operator's manual row delete leave objects that the expiry sweep never sees
-(it walks rows, not objects). This sweep walks the objects instead: under `videos/{job}/…` and
-`uploads/{job}/…`, an object whose job is not visible any more, or that belongs to an attempt
-older than the job's current one, is deleted once it is older than `grace` seconds (so an
-upload racing its job's insert is left alone).
+The expiry sweep walks rows, so it never sees files that no row accounts for: a run on a node
+that died mid-upload, a replica killed between storing an upload and inserting its job, an
+attempt taken over by another, or an operator's manual row delete. This sweep walks the blobs
+instead and groups them by the prefix a row can own:
+
+```
+uploads/{job}                 owned while the job's media has not expired
+videos/{job}/{attempt}        owned while that attempt runs, or if a generation came from it
+characters/{character}        owned while the character exists
+```
+
+So an attempt older than its job's current one (its run died or was taken over) is removed, as
+is every attempt of a job with no visible row. A prefix is removed only once its newest blob
+is older than the grace period: an upload is written just before its job's row, and a running
+attempt writes as it goes.
+
+`kept(job_ids, character_ids)` answers which candidate prefixes rows still own (the store's
+`kept_blob_prefixes`, one query per 500 ids); this module knows the key layout, not the rows.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from reelbox.blobs.object_store import ObjectBlobStore
+from reelbox.blobs.base import BlobStore
 
-ROOTS = ("videos", "uploads")
+log = logging.getLogger(__name__)
+
+ROOTS = {"videos": 3, "uploads": 2, "characters": 2}  # root -> parts of an owned prefix
+
+Kept = Callable[[list[str], list[str]], set[str]]
 
 
-def sweep_orphans(
-    blobs: ObjectBlobStore,
-    *,
-    current_attempt: Callable[[str], int | None],
-    grace: float = 3600,
-    now: float | None = None,
-) -> int:
-    """Delete orphaned objects; returns how many. `current_attempt(job_id)` is the job's
-    attempt, or None when no visible job has that id."""
+def orphaned_prefixes(blobs: BlobStore, *, kept: Kept, cutoff: float) -> list[str]:
+    """The owned-prefix candidates whose newest blob is older than `cutoff` and that no row
+    keeps, sorted."""
+    newest: dict[str, float] = {}
+    for root, depth in ROOTS.items():
+        for blob in blobs.iter_blobs(root):
+            parts = blob.key.split("/")
+            if len(parts) <= depth:
+                continue
+            prefix = "/".join(parts[:depth])
+            newest[prefix] = max(newest.get(prefix, 0.0), blob.modified)
+    candidates = {p for p, modified in newest.items() if modified < cutoff}
+    if not candidates:
+        return []
+    job_ids = sorted({p.split("/")[1] for p in candidates if not p.startswith("characters/")})
+    character_ids = sorted({p.split("/")[1] for p in candidates if p.startswith("characters/")})
+    return sorted(candidates - kept(job_ids, character_ids))
+
+
+def sweep_orphans(blobs: BlobStore, *, kept: Kept, grace: float, now: float | None = None) -> int:
+    """Delete orphaned prefixes untouched for `grace` seconds; returns how many prefixes."""
     cutoff = (time.time() if now is None else now) - grace
-    attempts: dict[str, int | None] = {}
-    doomed: list[str] = []
-    for root in ROOTS:
-        for info in blobs.keys(root):
-            if info.modified > cutoff:
-                continue
-            parts = info.key.split("/")
-            if len(parts) < 3:
-                continue
-            job_id = parts[1]
-            if job_id not in attempts:
-                attempts[job_id] = current_attempt(job_id)
-            attempt = attempts[job_id]
-            if attempt is None or (root == "videos" and _older(parts[2], attempt)):
-                doomed.append(info.key)
-    _delete(blobs, doomed)
+    doomed = orphaned_prefixes(blobs, kept=kept, cutoff=cutoff)
+    for prefix in doomed:
+        blobs.delete_prefix(prefix)
+    if doomed:
+        log.info("removed %d orphaned blob prefixes", len(doomed))
     return len(doomed)
-
-
-def _older(segment: str, attempt: int) -> bool:
-    return segment.isdigit() and int(segment) < attempt
-
-
-def _delete(blobs: ObjectBlobStore, keys: Iterable[str]) -> None:
-    for key in keys:
-        blobs.delete(key)

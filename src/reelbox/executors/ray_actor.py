@@ -11,20 +11,37 @@ its next step), so a `DELETE` on any replica stops a job on any node.
 
 The actor is threaded (`max_concurrency` 2): `current()` answers while `run()` works, which is
 how a newly elected leader learns which actors are still busy with its predecessor's jobs.
+
+A multi-GPU profile (`gpus_per_job` = N) gets actors that own N GPUs (a placement group of one
+bundle, ray_executor.py). Such an actor is rank 0 of a job group (executors/ranks.py): it
+spawns ranks 1..N-1 as child processes running the local workers' follower loop
+(`worker.worker_main` with a `Seat`), and runs each job as a local rank 0 does. A rank that dies
+or a group that goes out of step ends the actor's process (the followers die with it); Ray
+restarts the actor, which builds the group afresh, and the executor re-queues the job.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import multiprocessing
+import os
+import socket
 import tempfile
 import threading
+import time
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from reelbox.blobs.factory import open_blob_store
 from reelbox.engines.base import Engine
 from reelbox.engines.registry import build_engine
+from reelbox.executors.placement import WorkerPlan
+from reelbox.executors.ranks import EXIT_GROUP_LOST, GroupAddress, RankGroup
 from reelbox.executors.runner import run_job
-from reelbox.executors.worker import WorkerConfig, _warm_engines
+from reelbox.executors.worker import Seat, WorkerConfig, _run_in_group, _warm_engines, worker_main
+from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode, JobStatus
 from reelbox.moderation.moderator import Moderator
 from reelbox.store.database import connect
@@ -34,15 +51,21 @@ log = logging.getLogger(__name__)
 
 
 class JobActor:
-    def __init__(self, config: WorkerConfig, profile: str) -> None:
+    def __init__(self, config: WorkerConfig, profile: str, *, ranks: int = 1) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s actor %(message)s")
-        self.config = config
+        work_dir = Path(tempfile.mkdtemp(prefix=f"reelbox-{profile}-"))
+        # The replica's blob_dir means nothing on this node: stage and cache here instead.
+        self.config = config = dataclasses.replace(config, blob_dir=work_dir)
         self.profile = profile
+        self.group: RankGroup | None = None
+        self._ranks: list[BaseProcess] = []
+        profiles = {profile: config.profiles[profile]}
+        if ranks > 1:
+            profiles = self._start_group(ranks)  # before the engine loads: it joins the group
         self.store = Store(
             connect(config.database_url, pool_size=2),
             retention_seconds=config.run.retention_seconds,
         )
-        work_dir = Path(tempfile.mkdtemp(prefix=f"reelbox-{profile}-"))
         self.blobs = open_blob_store(
             url=config.blob_url, local_dir=work_dir, options=config.blob_options
         )
@@ -54,9 +77,44 @@ class JobActor:
             self.tracing = Tracing.start(
                 service_name=config.otel_service_name, endpoint=config.otel_endpoint
             )
-        self.engines: dict[str, Engine] = _warm_engines({profile: config.profiles[profile]})[0]
+        self.engines: dict[str, Engine] = _warm_engines(profiles)[0]
         self._current: str | None = None
         self._lock = threading.Lock()
+
+    def _start_group(self, ranks: int) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Spawn ranks 1..N-1 and join the group as rank 0; this rank's profile options."""
+        engine, options = self.config.profiles[self.profile]
+        plan = rank_plan(self.profile, ranks, options)
+        os.environ.update(plan.environment())
+        port = _free_port()
+        context = multiprocessing.get_context("spawn")
+        for rank in range(1, ranks):
+            seat = rank_seat(plan, self.profile, engine, options, rank=rank, port=port)
+            process = context.Process(
+                target=worker_main,
+                args=(None, self.config, os.getpid(), seat),
+                name=f"reelbox-actor-rank{rank}",
+                daemon=True,
+            )
+            process.start()
+            self._ranks.append(process)
+        threading.Thread(target=self._watch_ranks, name="ranks", daemon=True).start()
+        seat = rank_seat(plan, self.profile, engine, options, rank=0, port=port)
+        assert seat.group is not None
+        self.group = RankGroup(seat.group)
+        log.info("profile %s: rank 0 of %d on %s", self.profile, ranks, ", ".join(plan.devices))
+        return seat.profiles
+
+    def _watch_ranks(self) -> None:
+        """A follower that died leaves the group unusable: end this process, so Ray restarts
+        the actor and it builds a new group (its running job, if any, is re-queued)."""
+        while True:
+            time.sleep(0.5)
+            dead = [p for p in self._ranks if not p.is_alive()]
+            if dead:
+                log.error("rank process %s ended; restarting the job group", dead[0].name)
+                logging.shutdown()
+                os._exit(EXIT_GROUP_LOST)
 
     def ready(self) -> str:
         """Resolves once the constructor (the warm-up) is done; the profile's name."""
@@ -65,6 +123,10 @@ class JobActor:
     def current(self) -> str | None:
         """The job this actor is running, if any."""
         return self._current
+
+    def ranks(self) -> dict[int, bool]:
+        """The follower ranks' process ids and whether each is alive (a multi-GPU actor)."""
+        return {p.pid or 0: p.is_alive() for p in self._ranks}
 
     def run(self, job_id: str, attempt: int) -> str:
         """Run one claimed job to its end (recorded in the database); returns its id."""
@@ -80,6 +142,9 @@ class JobActor:
     def _run(self, job_id: str, attempt: int) -> None:
         job = self.store.get_job(job_id)
         if job is None or job.attempt != attempt or job.status is not JobStatus.IN_PROGRESS:
+            return
+        if self.group is not None:
+            self._run_in_group(self.group, job)
             return
         try:
             engine = self.engines.get(job.profile)
@@ -104,3 +169,56 @@ class JobActor:
             moderator=self.moderator,
             tracing=self.tracing,
         )
+
+    def _run_in_group(self, group: RankGroup, job: Job) -> None:
+        try:
+            in_step, _ = _run_in_group(
+                group,
+                job,
+                store=self.store,
+                blobs=self.blobs,
+                engines=self.engines,
+                config=self.config,
+                moderator=self.moderator,
+                tracing=self.tracing,
+            )
+        except Exception:  # the job could not even be handed to the other ranks
+            log.exception("job %s: the job group failed", job.id)
+            in_step = False
+        if not in_step:
+            # The job is settled (or re-queued by the executor); the group must be rebuilt.
+            logging.shutdown()
+            os._exit(EXIT_GROUP_LOST)
+
+
+def rank_plan(profile: str, ranks: int, options: dict[str, Any]) -> WorkerPlan:
+    """The devices of a multi-GPU actor: the GPUs Ray gave it, or CPU pseudo-devices for a
+    profile on the CPU (`device = "cpu"`: gloo ranks, how tests run on fake GPUs)."""
+    if str(options.get("device", "cuda")).startswith("cpu"):
+        devices = tuple(f"cpu:{i}" for i in range(ranks))
+    else:
+        import ray
+
+        devices = tuple(f"cuda:{int(i)}" for i in ray.get_gpu_ids())
+        if len(devices) != ranks:
+            raise RuntimeError(f"profile {profile!r}: Ray gave {len(devices)} GPUs, not {ranks}")
+    return WorkerPlan(profiles=frozenset({profile}), devices=devices)
+
+
+# Copied from local.LocalExecutor._seat (for the one profile the actor serves).
+def rank_seat(
+    plan: WorkerPlan, profile: str, engine: str, options: dict[str, Any], *, rank: int, port: int
+) -> Seat:
+    options = dict(options)
+    if engine == "diffusers":
+        options["device"] = plan.rank_device(rank)
+    backend = "gloo" if plan.on_cpu else "nccl"
+    group = GroupAddress(rank=rank, world_size=plan.world_size, port=port, backend=backend)
+    return Seat(plan=plan, profiles={profile: (engine, options)}, group=group)
+
+
+def _free_port() -> int:
+    """A TCP port for the group's rendezvous on this node's loopback (its ranks share it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -13,6 +13,10 @@ leader's scheduler ── claim (profile with a free actor) ──► actor.run(
          └──────── poll: finished / actor died (re-queue) / overdue (kill, fail) ◄──┘
 ```
 
+A profile with `gpus_per_job` = N > 1 gets, per replica, a placement group of one N-GPU bundle
+(`STRICT_PACK`, detached, named like the actor) and an actor in it that runs each job on N
+ranks (ray_actor.py); `check_resources` refuses, naming the profile, one that no node can hold.
+
 Actors are named and detached, so they outlive the replica that created them: a replica
 elected leader later finds the same actors (by name) and asks each what it is running before
 handing it anything. A run whose actor dies is re-queued (or failed after `max_attempts`) at
@@ -26,9 +30,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from reelbox.executors.placement import check_parallel
 from reelbox.executors.worker import WorkerConfig
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
+from reelbox.settings import Settings
 from reelbox.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,19 @@ class RayProfile:
     runtime_env: dict[str, Any] = field(default_factory=dict)
     max_restarts: int = 3
     spread: bool = True  # place the pool's actors on different nodes where Ray can
+    # A multi-GPU job (`profiles.NAME.gpus_per_job` > 1): each replica is a placement group
+    # of one bundle with that many GPUs, so its ranks share one machine.
+    gpus_per_job: int = 1
+
+    @property
+    def multi_gpu(self) -> bool:
+        return self.gpus_per_job > 1
+
+    def demand(self) -> dict[str, float]:
+        """What one replica reserves on one node (zero amounts left out)."""
+        gpus = float(self.gpus_per_job) if self.multi_gpu else self.num_gpus
+        wanted = {"GPU": gpus, "CPU": self.num_cpus, **self.resources}
+        return {k: v for k, v in wanted.items() if v}
 
 
 @dataclass
@@ -110,6 +129,12 @@ class RayExecutor:
         from reelbox.executors.ray_actor import JobActor
 
         name = f"reelbox-{profile}-{index}"
+        if placement.multi_gpu:
+            strategy: Any = self._packed(name, placement)
+        elif placement.spread:
+            strategy = "SPREAD"
+        else:
+            strategy = None
         options: dict[str, Any] = {
             "name": name,
             "namespace": self.namespace,
@@ -119,17 +144,41 @@ class RayExecutor:
             "max_task_retries": 0,  # a lost run is re-queued by us, with a new attempt
             "max_concurrency": 2,  # `current()` answers while `run()` works
             "num_cpus": placement.num_cpus,
-            "num_gpus": placement.num_gpus,
+            "num_gpus": placement.gpus_per_job if placement.multi_gpu else placement.num_gpus,
         }
-        if placement.spread:
-            options["scheduling_strategy"] = "SPREAD"
+        if strategy is not None:
+            options["scheduling_strategy"] = strategy
         if placement.resources:
             options["resources"] = placement.resources
         if placement.runtime_env:
             options["runtime_env"] = placement.runtime_env
         remote: Any = ray.remote(JobActor)  # Ray's stubs do not model actor classes
-        handle = remote.options(**options).remote(self.config, profile)
+        handle = remote.options(**options).remote(
+            self.config, profile, ranks=placement.gpus_per_job
+        )
         return _Actor(name=name, profile=profile, handle=handle, ready_ref=handle.ready.remote())
+
+    def _packed(self, name: str, placement: RayProfile) -> Any:
+        """The replica's placement group: one bundle holding all its GPUs (STRICT_PACK).
+
+        One bundle, not one per rank: the actor owns the N GPUs and starts its N-1 follower
+        ranks as child processes (ray_actor.py), exactly as a local multi-GPU worker does, so
+        the group lives and dies as one process tree and Ray restarts it whole. The group is
+        detached and named after the replica: it keeps the GPUs reserved while the actor
+        restarts, and a later leader finds it again.
+        """
+        from ray.util import get_placement_group, placement_group
+        from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
+        try:
+            group = get_placement_group(name)
+        except ValueError:  # not made yet
+            group = placement_group(
+                [placement.demand()], strategy="STRICT_PACK", name=name, lifetime="detached"
+            )
+        return PlacementGroupSchedulingStrategy(
+            placement_group=group, placement_group_bundle_index=0
+        )
 
     # -- the Executor protocol --------------------------------------------------------------------
 
@@ -259,12 +308,42 @@ class RayExecutor:
             ray.shutdown()
 
 
+def ray_profiles(settings: Settings) -> dict[str, RayProfile]:
+    """Each profile's pool on Ray (`[ray_profiles.NAME]`, and `gpus_per_job` of the profile);
+    profiles with `replicas = 0` are left out. Raises ValueError naming a bad profile."""
+    profiles = {}
+    for name, profile in settings.profiles.items():
+        pool = settings.ray_profiles.get(name)
+        values = pool.model_dump() if pool is not None else {}
+        gpus_per_job = profile.gpus_per_job or 1
+        if gpus_per_job > 1:
+            if values.get("num_gpus", 0) not in (0, gpus_per_job):
+                raise ValueError(
+                    f"ray_profiles.{name}.num_gpus = {values['num_gpus']:g} but the profile's "
+                    f"gpus_per_job is {gpus_per_job}: each replica reserves gpus_per_job GPUs "
+                    "(leave num_gpus out)"
+                )
+            check_parallel(name, profile.options.get("parallel"), gpus_per_job)
+        ray_profile = RayProfile(**values, gpus_per_job=gpus_per_job)
+        if ray_profile.replicas > 0:
+            profiles[name] = ray_profile
+    return profiles
+
+
 def check_resources(profiles: dict[str, RayProfile], nodes: list[dict[str, Any]]) -> None:
-    """Refuse a profile whose actor fits on no live node (e.g. more GPUs than any node has)."""
+    """Refuse a profile whose replica fits on no live node (more GPUs per job, CPUs or custom
+    resources than any one node has), naming it."""
     alive = [n.get("Resources", {}) for n in nodes if n.get("Alive")]
     for name, placement in profiles.items():
-        wanted = {"GPU": placement.num_gpus, "CPU": placement.num_cpus, **placement.resources}
-        wanted = {k: v for k, v in wanted.items() if v}
-        if not any(all(node.get(k, 0) >= v for k, v in wanted.items()) for node in alive):
-            asked = ", ".join(f"{k}={v:g}" for k, v in sorted(wanted.items()))
-            raise ValueError(f"ray_profiles.{name}: no Ray node has {asked}")
+        wanted = placement.demand()
+        if any(all(node.get(k, 0) >= v for k, v in wanted.items()) for node in alive):
+            continue
+        most = max((node.get("GPU", 0) for node in alive), default=0)
+        if placement.multi_gpu and most < placement.gpus_per_job:
+            raise ValueError(
+                f"profile {name!r}: gpus_per_job = {placement.gpus_per_job} but no Ray node "
+                f"has that many GPUs (the most on one node: {most:g}); a job's ranks share "
+                "one machine"
+            )
+        asked = ", ".join(f"{k}={v:g}" for k, v in sorted(wanted.items()))
+        raise ValueError(f"ray_profiles.{name}: no Ray node has {asked}")

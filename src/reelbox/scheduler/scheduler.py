@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 from reelbox.blobs.base import BlobStore
 from reelbox.blobs.keys import delete_job_media
-from reelbox.blobs.object_store import ObjectBlobStore
-from reelbox.blobs.orphans import sweep_orphans as sweep_objects
+from reelbox.blobs.orphans import sweep_orphans
 from reelbox.executors.base import Executor
 from reelbox.scheduler.leader import Leadership
 from reelbox.store.store import Store
@@ -37,10 +36,8 @@ class SchedulerSettings:
     # Blobs no row owns are removed once untouched this long (an upload is written just
     # before its job's row, so a younger one may be in flight).
     orphan_grace_seconds: float = 3600.0
+    # The orphan sweep lists every blob (a bucket listing with an object store): hourly.
     orphan_interval: float = 3600.0
-
-
-ORPHAN_ROOTS = {"videos": 3, "uploads": 2, "characters": 2}  # root -> parts of an owned prefix
 
 
 class Scheduler:
@@ -68,8 +65,6 @@ class Scheduler:
         self._last_orphan_sweep = float("-inf")
         self.storage_paused: str | None = None  # why dispatch is paused, if it is
         self._storage_faults_seen = 0
-        self._last_object_sweep = 0.0
-        self.orphan_sweep_interval = 3600.0  # an object store's orphan sweep lists the bucket
 
     def start(self) -> None:
         self.recover(everything=self.settings.recover_all_on_start)
@@ -151,7 +146,9 @@ class Scheduler:
                 profiles=(
                     free_profiles()
                     if callable(free_profiles)
-                    else only.profiles if only is not None else None
+                    else only.profiles
+                    if only is not None
+                    else None
                 ),
                 other_than=only.placed if only is not None and only.others else None,
             )
@@ -189,43 +186,16 @@ class Scheduler:
         staged = self.blobs.clean_staging()
         if staged:
             log.info("removed %d staged files of writers that are gone", staged)
-        now = time.monotonic()
-        if isinstance(self.blobs, ObjectBlobStore) and (
-            now - self._last_object_sweep >= self.orphan_sweep_interval
-        ):
-            self._last_object_sweep = now
-            sweep_objects(self.blobs, current_attempt=self._attempt_of)
         return swept
 
-    def _attempt_of(self, job_id: str) -> int | None:
-        job = self.store.get_job(job_id)
-        return None if job is None else job.attempt
-
     def sweep_orphans(self, *, now: float | None = None) -> int:
-        """Delete blobs no row owns that were untouched for the grace period; returns how
-        many prefixes (a job's uploads, one attempt's media, a character) were removed."""
-        cutoff = (time.time() if now is None else now) - self.settings.orphan_grace_seconds
-        newest: dict[str, float] = {}
-        for root, depth in ORPHAN_ROOTS.items():
-            for blob in self.blobs.iter_blobs(root):
-                parts = blob.key.split("/")
-                if len(parts) <= depth:
-                    continue
-                prefix = "/".join(parts[:depth])
-                newest[prefix] = max(newest.get(prefix, 0.0), blob.modified)
-        candidates = {p for p, modified in newest.items() if modified < cutoff}
-        if not candidates:
-            return 0
-        kept = self.store.kept_blob_prefixes(
-            job_ids=sorted({p.split("/")[1] for p in candidates if not p.startswith("char")}),
-            character_ids=sorted(
-                {p.split("/")[1] for p in candidates if p.startswith("characters/")}
-            ),
+        """Delete blobs no row owns (blobs/orphans.py: lost attempts, uploads without a job,
+        deleted characters) once untouched for the grace period; returns how many prefixes
+        were removed. The same sweep for the local folder and an object store."""
+
+        def kept(job_ids: list[str], character_ids: list[str]) -> set[str]:
+            return self.store.kept_blob_prefixes(job_ids=job_ids, character_ids=character_ids)
+
+        return sweep_orphans(
+            self.blobs, kept=kept, grace=self.settings.orphan_grace_seconds, now=now
         )
-        removed = 0
-        for prefix in sorted(candidates - kept):
-            self.blobs.delete_prefix(prefix)
-            removed += 1
-        if removed:
-            log.info("removed %d orphaned blob prefixes", removed)
-        return removed
