@@ -54,6 +54,7 @@ from reelbox.executors.worker import WorkerConfig
 from reelbox.moderation.moderator import Moderator
 from reelbox.notify.hub import EventHub
 from reelbox.notify.source import start_notifications
+from reelbox.observability.logs import LogSettings
 from reelbox.observability.metrics import Metrics, MetricsMiddleware
 from reelbox.scheduler.leader import Leadership
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
@@ -170,6 +171,11 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                 pipelined=settings.pipelined_output,
                 blob_url=settings.blob_url,
                 blob_options=settings.blob_options,
+                logging=LogSettings(
+                    log_format=settings.log_format,
+                    level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
+                    log_prompts=settings.log_prompts,
+                ),
             )
             executor: Executor
             if settings.executor == "ray":

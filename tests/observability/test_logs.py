@@ -1,5 +1,6 @@
 """Structured logs: a live `reelbox serve` with `log_format = "json"` writes one JSON object per
-line, access lines included, with the request id and project; no key and no prompt in them."""
+line, access lines included, with the request id, project, job id and profile; its worker
+processes log JSON lines with the job's fields too; no key and no prompt in any of them."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def test_a_live_server_logs_json_lines(tmp_path: Path) -> None:
         answer = httpx.post(
             f"{url}/v1/videos",
             headers={"authorization": "Bearer secret-key-123"},
-            json={"prompt": "a private prompt about kites", "model": "sora-2"},
+            json={"prompt": "a private prompt about kites", "model": "tiny", "size": "160x96"},
             timeout=30,
         )
         assert answer.status_code == 200
@@ -96,6 +97,41 @@ def test_a_live_server_logs_json_lines(tmp_path: Path) -> None:
 
         line = wait_for(access_line, timeout=10)
         assert line["project"] == "acme" and "POST /v1/videos" in str(line["message"])
+        video = answer.json()
+        # The access line of the create names the job it made.
+        assert line["job_id"] == video["id"] and line["profile"] == "tiny"
+
+        def completed() -> bool:
+            polled = httpx.get(
+                f"{url}/v1/videos/{video['id']}",
+                headers={"authorization": "Bearer secret-key-123"},
+                timeout=10,
+            )
+            return polled.json()["status"] == "completed"
+
+        wait_for(completed, timeout=120)
+
+        def worker_line() -> dict[str, object] | None:
+            for raw in log_path.read_text().splitlines():
+                found = json.loads(raw)
+                if found["logger"] == "reelbox.executors.runner" and found["job_id"] == video["id"]:
+                    return found
+            return None
+
+        # Written by the worker process that ran the job, not the server's.
+        done = wait_for(worker_line, timeout=10)
+        assert done["message"] == f"job {video['id']} completed (attempt 1)"
+        assert done["project"] == "acme" and done["profile"] == "tiny"
+        assert done["request_id"] is None
+        lines = [json.loads(raw) for raw in log_path.read_text().splitlines()]
+        polls = [
+            found
+            for found in lines
+            if found["logger"] == "uvicorn.access"
+            and f"GET /v1/videos/{video['id']}" in str(found["message"])
+        ]
+        assert polls and all(p["job_id"] == video["id"] and p["project"] == "acme" for p in polls)
+        assert len({p["request_id"] for p in polls}) == len(polls)  # one id per request
         text = log_path.read_text()
         assert "secret-key-123" not in text and "private prompt" not in text
     finally:
