@@ -131,7 +131,8 @@ class VideoService:
                     self.blobs.put_bytes(key, data)
                 for key, path in work.files:
                     self.blobs.put_file(key, path)
-                with self.quotas.hold(new.project, new.spec.seconds * new.spec.variants):
+                seconds = new.spec.seconds * new.spec.variants
+                with self.quotas.hold(new.project, seconds, key_id=new.key_id):
                     return self.store.create_job(
                         new, queue_cap=self.settings.max_queued_per_project
                     )

@@ -26,6 +26,7 @@ class NewJob:
     remixed_from_video_id: str | None = None
     max_attempts: int = 3
     extra: dict[str, Any] | None = None
+    key_id: str | None = None  # the stored API key that asked for it (its quotas count it)
 
 
 @dataclass(frozen=True, kw_only=True)

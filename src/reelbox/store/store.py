@@ -186,6 +186,7 @@ class Store(JobQueries):
                     attempt=0,
                     max_attempts=new.max_attempts,
                     extra=new.extra or {},
+                    key_id=new.key_id,
                     created_at=now,
                     updated_at=now,
                     assets_expired=False,

@@ -53,10 +53,13 @@ jobs = Table(
     Column("expires_at", Float, nullable=True),
     Column("assets_expired", Boolean, nullable=False),
     Column("deleted_at", Float, nullable=True),
+    # The stored API key that created the job (migration 0006_key_quotas), for its quotas.
+    Column("key_id", String(64), nullable=True),
     Index("ix_jobs_status_created", "status", "created_at"),
     Index("ix_jobs_project_dialect_created", "project", "dialect", "created_at"),
     Index("ix_jobs_project_status", "project", "status"),
     Index("ix_jobs_expires_at", "expires_at"),
+    Index("ix_jobs_key_created", "key_id", "created_at"),
 )
 
 generations = Table(
@@ -222,6 +225,17 @@ project_quotas = Table(
     "project_quotas",
     metadata,
     Column("project", String(128), primary_key=True),
+    Column("seconds_per_day", Float, nullable=True),
+    Column("seconds_per_month", Float, nullable=True),
+    Column("concurrent_jobs", Integer, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Per-key quotas (migration 0006_key_quotas), on top of the key's project's; NULL: no limit.
+key_quotas = Table(
+    "key_quotas",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
     Column("seconds_per_day", Float, nullable=True),
     Column("seconds_per_month", Float, nullable=True),
     Column("concurrent_jobs", Integer, nullable=True),
