@@ -62,6 +62,7 @@ class Job:
     expires_at: int | None
     assets_expired: bool
     extra: dict[str, Any]
+    key_id: str | None = None  # the stored API key that created it (its quotas count it)
 
     @property
     def size(self) -> str:

@@ -85,6 +85,7 @@ def job_from_row(row: RowMapping) -> Job:
         expires_at=int_or_none(row["expires_at"]),
         assets_expired=bool(row["assets_expired"]),
         extra=row["extra"] or {},
+        key_id=row.get("key_id"),
     )
 
 
