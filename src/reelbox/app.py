@@ -29,19 +29,11 @@ from reelbox.api import (
     video_events,
 )
 from reelbox.api import studio as studio_api
-from reelbox.api.body_cap import BodyCap
 from reelbox.api.decode_slots import use_decode_slots
 from reelbox.api.deps import KeyRing, Services
-from reelbox.api.guards import (
-    DOCS_PATHS,
-    METRICS_PATHS,
-    LocalOnlyGuard,
-    PrivatePaths,
-    RequestTargetGuard,
-)
+from reelbox.api.edge import Edge
+from reelbox.api.guards import DOCS_PATHS, METRICS_PATHS, LocalOnly
 from reelbox.api.limits import RateLimiter
-from reelbox.api.request_id import RequestIdMiddleware
-from reelbox.api.server_errors import ServerErrors
 from reelbox.blobs.factory import open_blob_store
 from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
@@ -55,7 +47,7 @@ from reelbox.moderation.moderator import Moderator
 from reelbox.notify.hub import EventHub
 from reelbox.notify.source import start_notifications
 from reelbox.observability.logs import LogSettings
-from reelbox.observability.metrics import Metrics, MetricsMiddleware
+from reelbox.observability.metrics import Metrics
 from reelbox.scheduler.leader import Leadership
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
@@ -277,19 +269,21 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(admin.router, prefix="/v1")  # keys, usage, costs, quotas (admin keys)
     app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
     mount_studio(app)  # the web studio at /
-    # The edge, innermost first (the last added runs first): docs/security.md.
-    app.add_middleware(BodyCap, max_bytes=settings.max_upload_bytes)
-    if settings.open_mode:
-        app.add_middleware(LocalOnlyGuard, settings=settings)
-    else:
-        private = [
+    # Request tracing, when configured, is added here: inside the edge, so that its spans see
+    # the request id, and outside every route.
+    metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
+    # The edge (docs/security.md): ids, metrics, the 500 guard, the guards and the body cap, in
+    # one middleware, outermost.
+    app.add_middleware(
+        Edge,
+        metrics=metrics,
+        max_body_bytes=settings.max_upload_bytes,
+        local_only=LocalOnly(settings) if settings.open_mode else None,
+        private_paths=()
+        if settings.open_mode
+        else [
             *([] if settings.public_docs else DOCS_PATHS),
             *([] if settings.public_metrics else METRICS_PATHS),
-        ]
-        app.add_middleware(PrivatePaths, paths=private)
-    app.add_middleware(RequestTargetGuard)
-    app.add_middleware(ServerErrors)
-    app.add_middleware(RequestIdMiddleware)
-    metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+        ],
+    )
     return app
