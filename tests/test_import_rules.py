@@ -155,7 +155,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.store.webhook_endpoints",
         "reelbox.store.secret_box",
     ),
-    "scheduler": ("reelbox.store", "reelbox.blobs", "reelbox.executors.base", "reelbox.notify"),
+    "scheduler": (
+        "reelbox.store",
+        "reelbox.blobs",
+        "reelbox.executors.base",
+        "reelbox.notify",
+        "reelbox.observability.logs",  # the job's fields on log lines
+    ),
     "executors": (
         "reelbox.jobs",
         "reelbox.store",
@@ -165,6 +171,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.moderation",
         "reelbox.settings",
         "reelbox.errors",
+        "reelbox.observability.logs",  # the job's fields on log lines
     ),
     # The one service behind create, cancel, delete and rework: below the HTTP edge.
     "service": (
@@ -179,6 +186,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.moderation",
         "reelbox.settings",
         "reelbox.errors",
+        "reelbox.observability.logs",  # the job's fields on log lines
     ),
     "observability": ("reelbox.store.gauges", "reelbox.store.moderation_log"),
     "startup": ("reelbox.engines.registry", "reelbox.moderation.moderator", "reelbox.settings"),

@@ -36,7 +36,7 @@ from reelbox.executors.runner import STORAGE_REASON, RunOutcome
 from reelbox.executors.worker import Seat, WorkerConfig, worker_main
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
-from reelbox.observability import logs as log_context
+from reelbox.observability.logs import use_job
 from reelbox.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ class LocalExecutor:
             except (EOFError, OSError):
                 pass
             job = slot.job
-            log_context.use_job(job)  # on the lines about this slot's job
+            use_job(job)  # on the lines about this slot's job
             if not slot.alive:
                 dead = next(p for p in slot.processes if not p.is_alive())
                 slot.kill()  # a group is replaced whole: its other ranks cannot go on alone
@@ -236,7 +236,7 @@ class LocalExecutor:
                 self._replace(i)
             else:
                 self._warn_if_slow(slot)
-        log_context.use_job(None)
+        use_job(None)
 
     def _received(self, slot: _Slot, message: tuple[str, ...]) -> None:
         if message[0] == "ready":

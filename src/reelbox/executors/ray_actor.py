@@ -27,7 +27,7 @@ from reelbox.executors.runner import run_job
 from reelbox.executors.worker import WorkerConfig, _warm_engines
 from reelbox.jobs.status import FailureCode, JobStatus
 from reelbox.moderation.moderator import Moderator
-from reelbox.observability import logs as log_context
+from reelbox.observability.logs import configure_worker, use_job
 from reelbox.store.database import connect
 from reelbox.store.store import Store
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 class JobActor:
     def __init__(self, config: WorkerConfig, profile: str) -> None:
-        log_context.configure_worker(config.logging, text_format="%(asctime)s actor %(message)s")
+        configure_worker(config.logging, text_format="%(asctime)s actor %(message)s")
         self.config = config
         self.profile = profile
         self.store = Store(
@@ -68,13 +68,13 @@ class JobActor:
                 self._run(job_id, attempt)
             finally:
                 self._current = None
-                log_context.use_job(None)
+                use_job(None)
         return job_id
 
     # Copied from worker.worker_main's loop body (the same checks, for one job).
     def _run(self, job_id: str, attempt: int) -> None:
         job = self.store.get_job(job_id)
-        log_context.use_job(job)  # on this job's log lines
+        use_job(job)  # on this job's log lines
         if job is None or job.attempt != attempt or job.status is not JobStatus.IN_PROGRESS:
             return
         try:

@@ -54,7 +54,7 @@ from reelbox.executors.stages import Stages, pipelines_output
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode, JobStatus
 from reelbox.moderation.moderator import Moderator
-from reelbox.observability import logs as log_context
+from reelbox.observability.logs import LogSettings, configure_worker, use_job
 from reelbox.settings import ModerationSettings
 from reelbox.store.database import connect
 from reelbox.store.store import Store
@@ -79,7 +79,7 @@ class WorkerConfig:
     pipelined: bool = True
     blob_url: str | None = None  # an object store (cluster mode); None: blob_dir
     blob_options: dict[str, Any] = field(default_factory=dict)
-    logging: log_context.LogSettings = field(default_factory=log_context.LogSettings)
+    logging: LogSettings = field(default_factory=LogSettings)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,9 +146,7 @@ def worker_main(
     os.environ.update(config.environment)
     if seat is not None:
         os.environ.update(seat.plan.environment())  # before anything imports torch
-    log_context.configure_worker(
-        config.logging, text_format="%(asctime)s worker %(process)d %(message)s"
-    )
+    configure_worker(config.logging, text_format="%(asctime)s worker %(process)d %(message)s")
     if config.memory_mb:
         _limit_memory(config.memory_mb)
     blobs = open_blob_store(
@@ -191,7 +189,7 @@ def worker_main(
         _, job_id, attempt = message
         outcome = RunOutcome.SETTLED
         job = store.get_job(job_id)
-        log_context.use_job(job)  # on this job's lines, its storing thread's included
+        use_job(job)  # on this job's lines, its storing thread's included
         if job is not None and job.attempt == attempt and job.status is JobStatus.IN_PROGRESS:
             if group is not None:
                 in_step, outcome = _run_in_group(

@@ -20,7 +20,7 @@ from reelbox.blobs.keys import delete_job_media
 from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.blobs.orphans import sweep_orphans as sweep_objects
 from reelbox.executors.base import Executor
-from reelbox.observability import logs as log_context
+from reelbox.observability.logs import job_context
 from reelbox.scheduler.leader import Leadership
 from reelbox.store.store import Store
 
@@ -172,7 +172,7 @@ class Scheduler:
             reason = "the server stopped" if everything else "the job's worker stopped responding"
             if self.store.requeue_or_fail(job.id, attempt=job.attempt, reason=reason):
                 recovered += 1
-                with log_context.job_context(job):
+                with job_context(job):
                     log.info("recovered job %s (%s)", job.id, reason)
         return recovered
 

@@ -22,7 +22,7 @@ from reelbox.errors import InvalidRequest, NotFound, RateLimited
 from reelbox.jobs.models import Generation, Job
 from reelbox.jobs.spec import CharacterRef
 from reelbox.jobs.status import JobStatus
-from reelbox.observability import logs as log_context
+from reelbox.observability.logs import use_job
 from reelbox.service.gate import Gate
 from reelbox.settings import Settings
 from reelbox.store.quotas import Quotas
@@ -83,7 +83,7 @@ class VideoService:
         job = await self.run(self.store.get_job, job_id, project=project)
         if job is None or job.dialect != dialect:
             return None
-        log_context.use_job(job)  # on this request's log lines, its access line included
+        use_job(job)  # on this request's log lines, its access line included
         return job
 
     async def generations(self, job_id: str) -> list[Generation]:
@@ -148,7 +148,7 @@ class VideoService:
                 work.discard()
 
         job = await self.run(create)
-        log_context.use_job(job)  # on this request's log lines, its access line included
+        use_job(job)  # on this request's log lines, its access line included
         self.wake_scheduler()
         return job
 
@@ -168,7 +168,7 @@ class VideoService:
 
         job = await self.run(delete)
         if job is not None:
-            log_context.use_job(job)
+            use_job(job)
             self.wake_scheduler()
         return job
 
