@@ -295,18 +295,16 @@ def quotas_set(
     limits of its own on top of its project's (those not given: no limit of the key's)."""
     from reelbox.store.quotas import Quotas, quota_defaults
 
-    limits = {
-        "seconds_per_day": seconds_per_day,
-        "seconds_per_month": seconds_per_month,
-        "concurrent_jobs": concurrent_jobs,
-    }
     with database(config, data_dir, database_url) as (settings, engine):
         quotas = Quotas(engine, defaults=quota_defaults(settings))
         if key:
             _key_project(engine, target)
-            quotas.set_key(target, **limits)
-        else:
-            quotas.set(target, **limits)
+        (quotas.set_key if key else quotas.set)(
+            target,
+            seconds_per_day=seconds_per_day,
+            seconds_per_month=seconds_per_month,
+            concurrent_jobs=concurrent_jobs,
+        )
         _show_quotas(engine, settings, target, key, as_json)
 
 
