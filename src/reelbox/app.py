@@ -96,6 +96,18 @@ def build_ray_executor(settings: Settings, *, config: WorkerConfig, store: Store
     )
 
 
+def worker_logging(settings: Settings) -> LogSettings:
+    """Workers log as this process: JSON at the level `reelbox serve` configured, or (text)
+    plain lines at info, as they always did."""
+    if settings.log_format != "json":
+        return LogSettings()
+    return LogSettings(
+        log_format="json",
+        level=logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower(),
+        log_prompts=settings.log_prompts,
+    )
+
+
 def warn_unmoderated(settings: Settings) -> None:
     moderation = settings.moderation
     if moderation.policy == "off":
@@ -163,11 +175,7 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
                 pipelined=settings.pipelined_output,
                 blob_url=settings.blob_url,
                 blob_options=settings.blob_options,
-                logging=LogSettings(
-                    log_format=settings.log_format,
-                    level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
-                    log_prompts=settings.log_prompts,
-                ),
+                logging=worker_logging(settings),
             )
             executor: Executor
             if settings.executor == "ray":

@@ -10,6 +10,8 @@ import logging
 import os
 import subprocess
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -39,6 +41,36 @@ def test_records_carry_their_context_and_no_prompt() -> None:
         json.loads(handler.format(logging.makeLogRecord({"msg": "m", "prompt": "p"})))["prompt"]
         == "p"
     )
+
+
+@dataclass(frozen=True)
+class _Job:
+    id: str
+    project: str
+    profile: str
+
+
+def test_a_job_context_reaches_threads_started_in_it() -> None:
+    seen: list[tuple[str | None, str | None, str | None]] = []
+
+    def record() -> None:
+        seen.append((logs.job_id.get(), logs.project.get(), logs.profile.get()))
+
+    with logs.job_context(_Job("video_1", "acme", "wan")):
+        logs.start_thread(record, name="t").join()
+        plain = threading.Thread(target=record)  # a plain thread starts empty
+        plain.start()
+        plain.join()
+    record()  # the block restored the context before it
+    logs.use_job(_Job("video_2", "beta", "tiny"))
+    try:
+        logs.start_thread(record, name="t").join()
+    finally:
+        logs.use_job(None)
+    record()
+    assert seen[0] == ("video_1", "acme", "wan") and seen[1] == (None, None, None)
+    assert seen[2] == (None, None, None)
+    assert seen[3] == ("video_2", "beta", "tiny") and seen[4] == (None, None, None)
 
 
 def test_a_live_server_logs_json_lines(tmp_path: Path) -> None:
