@@ -277,8 +277,9 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(admin.router, prefix="/v1")  # keys, usage, costs, quotas (admin keys)
     app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
     mount_studio(app)  # the web studio at /
-    # Request tracing, when configured, is added here: inside the edge, so that its spans see
-    # the request id, and outside every route.
+    # -- request tracing: its middleware is added here, before the edge, so that it runs inside
+    # the edge (its spans can read `request_id_of(scope)`; the edge's refusals cost no span) and
+    # outside every route. Nothing else in the stack needs to change for it.
     metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
     # The edge (docs/security.md): ids, metrics, the 500 guard, the guards and the body cap, in
     # one middleware, outermost.
