@@ -5,7 +5,9 @@
 Prints:
 1. `KeyRing.caller` per call: a key from settings, a database key answered from the cache, and a
    database key looked up (cache expired) on SQLite.
-2. `MetricsMiddleware` per request: a bare ASGI app called directly, with and without it.
+2. The edge (`api/edge.py`: request id, metrics, 500 guard, guards, body cap in one middleware)
+   per request: a bare ASGI app called directly, with and without it, for a poll (GET without a
+   body, open mode's Host check) and a small POST (its body counted).
 3. A `/metrics` render (`Metrics.render`, the store read at scrape time) over a SQLite jobs table
    of `--jobs` jobs, half of them completed.
 """
@@ -22,8 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from reelbox.api.deps import KeyRing
+from reelbox.api.edge import Edge
+from reelbox.api.guards import LocalOnly
 from reelbox.jobs.spec import GenerationSpec, Mode
-from reelbox.observability.metrics import Metrics, MetricsMiddleware
+from reelbox.observability.metrics import Metrics
+from reelbox.settings import Settings
 from reelbox.store.database import connect, migrate
 from reelbox.store.keys import KeyStore
 from reelbox.store.moderation_log import ModerationLog
@@ -66,30 +71,52 @@ def keys(folder: Path, rounds: int) -> None:
 
 def middleware(rounds: int) -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b""}
+        return {"type": "http.request", "body": b"{}", "more_body": False}
 
     async def send(message: Any) -> None:
         return None
 
-    wrapped = MetricsMiddleware(app, metrics=Metrics())
-    scope = {"type": "http", "method": "GET", "path": "/v1/videos/x", "headers": []}
+    wrapped = Edge(
+        app,
+        metrics=Metrics(),
+        max_body_bytes=1 << 20,
+        local_only=LocalOnly(Settings()),
+    )
+    common = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")]
+    poll = {
+        "type": "http",
+        "method": "GET",
+        "path": "/v1/videos/x",
+        "raw_path": b"/v1/videos/x",
+        "query_string": b"",
+        "headers": common,
+    }
+    post = {
+        **poll,
+        "method": "POST",
+        "path": "/v1/videos",
+        "raw_path": b"/v1/videos",
+        "headers": [*common, (b"content-type", b"application/json"), (b"content-length", b"2")],
+    }
 
-    async def many(target: Any, n: int) -> float:
+    async def many(target: Any, scope: dict[str, Any], n: int) -> float:
         started = time.perf_counter()
         for _ in range(n):
             await target(dict(scope), receive, send)
         return (time.perf_counter() - started) / n
 
-    bare = statistics.median(asyncio.run(many(app, 20_000)) for _ in range(rounds))
-    timed = statistics.median(asyncio.run(many(wrapped, 20_000)) for _ in range(rounds))
-    print(
-        f"MetricsMiddleware: {(timed - bare) * 1e6:.1f} µs per request "
-        f"(bare call {bare * 1e6:.2f} µs, with it {timed * 1e6:.2f} µs)"
-    )
+    for label, scope in (("GET without a body", poll), ("POST with a 2-byte body", post)):
+        bare = statistics.median(asyncio.run(many(app, scope, 20_000)) for _ in range(rounds))
+        timed = statistics.median(asyncio.run(many(wrapped, scope, 20_000)) for _ in range(rounds))
+        print(
+            f"edge, {label}: {(timed - bare) * 1e6:.1f} µs per request "
+            f"(bare call {bare * 1e6:.2f} µs, with it {timed * 1e6:.2f} µs)"
+        )
 
 
 def scrape(folder: Path, count: int, rounds: int) -> None:

@@ -81,6 +81,39 @@ def test_quotas_set_show_clear(tmp_path: Path) -> None:
     assert body["limits"]["seconds_per_day"] is None
 
 
+def test_quotas_of_a_key(tmp_path: Path) -> None:
+    made = runner.invoke(app, ["keys", "create", "--project", "acme", "--json", *_db(tmp_path)])
+    key_id = json.loads(made.stdout)["id"]
+    shown = runner.invoke(
+        app,
+        ["quotas", "set", key_id, "--key", "--concurrent-jobs", "2", "--json", *_db(tmp_path)],
+    )
+    assert shown.exit_code == 0, shown.output
+    body = json.loads(shown.stdout)
+    assert body["key_id"] == key_id and body["project"] == "acme"
+    assert body["limits"] == {
+        "seconds_per_day": None,
+        "seconds_per_month": None,
+        "concurrent_jobs": 2,
+    }
+    table = runner.invoke(app, ["quotas", "show", key_id, "--key", *_db(tmp_path)])
+    assert f"key {key_id} (project acme)" in table.stdout and "unfinished jobs" in table.stdout
+    assert all(len(line) <= 80 for line in table.stdout.splitlines())
+    # The project itself keeps the defaults; an unknown key is one line and exit 1.
+    project = json.loads(
+        runner.invoke(app, ["quotas", "show", "acme", "--json", *_db(tmp_path)]).stdout
+    )
+    assert project["limits"]["concurrent_jobs"] is None
+    unknown = runner.invoke(app, ["quotas", "show", "key_nope", "--key", *_db(tmp_path)])
+    assert unknown.exit_code == 1 and len(unknown.stderr.splitlines()) == 1
+    cleared = runner.invoke(app, ["quotas", "clear", key_id, "--key", *_db(tmp_path)])
+    assert cleared.exit_code == 0
+    body = json.loads(
+        runner.invoke(app, ["quotas", "show", key_id, "--key", "--json", *_db(tmp_path)]).stdout
+    )
+    assert body["limits"]["concurrent_jobs"] is None
+
+
 def test_models_show_what_the_api_enforces_at_80_columns(tmp_path: Path) -> None:
     result = runner.invoke(app, ["models"])
     assert result.exit_code == 0

@@ -13,6 +13,7 @@ from reelbox.cli import app
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.store.admin_queries import AdminQueries
 from reelbox.store.database import connect, migrate
+from reelbox.store.keys import KeyStore
 from reelbox.store.outbox import AttemptRecord, DeliveryStatus, Outbox
 from reelbox.store.rows import NewJob
 from reelbox.store.store import Store
@@ -22,12 +23,18 @@ from support.store import new_generation
 runner = CliRunner()
 
 
-def _new(job_id: str, project: str, profile: str = "p") -> NewJob:
+def _new(job_id: str, project: str, profile: str = "p", key_id: str | None = None) -> NewJob:
     spec = GenerationSpec(
         mode=Mode.TEXT, prompt="a cat", width=64, height=64, seconds=4, seed=7, profile=profile
     )
     return NewJob(
-        id=job_id, project=project, dialect="openai", model="sora-2", spec=spec, seconds="4"
+        id=job_id,
+        project=project,
+        dialect="openai",
+        model="sora-2",
+        spec=spec,
+        seconds="4",
+        key_id=key_id,
     )
 
 
@@ -89,6 +96,36 @@ def test_list_show_cancel_and_retry(tmp_path: Path) -> None:
     again = store.get_job(str(retried["id"]))
     assert again is not None and again.spec == store.get_job("video_a1").spec  # type: ignore[union-attr]
     assert again.extra["retry_of"] == "video_a1" and again.project == "acme"
+    store.engine.dispose()
+
+
+def test_retry_respects_the_project_and_key_quotas(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    key, _ = KeyStore(store.engine).create(project="acme")
+    store.create_job(_new("video_k1", "acme", key_id=key.id), queue_cap=10)
+    store.create_job(_new("video_k2", "acme", key_id=key.id), queue_cap=10)
+    store.cancel("video_k1", project="acme")
+    # The key may hold 8 seconds today; its two jobs hold 4 (the cancelled one gave its back).
+    limited = runner.invoke(
+        app, ["quotas", "set", key.id, "--key", "--seconds-per-day", "8", *_db(tmp_path)]
+    )
+    assert limited.exit_code == 0, limited.output
+    retried = runner.invoke(app, ["jobs", "retry", "video_k1", "--json", *_db(tmp_path)])
+    assert retried.exit_code == 0, retried.output  # 8 of 8: admitted, exactly
+    first = json.loads(retried.stdout)
+    assert store.get_job(str(first["id"])).key_id == key.id  # type: ignore[union-attr]
+    refused = runner.invoke(app, ["jobs", "retry", "video_k1", *_db(tmp_path)])
+    assert refused.exit_code == 1 and refused.stdout == ""
+    [line] = refused.stderr.splitlines()  # one line, naming the quota and the way past it
+    assert f"not retried: Quota exceeded: key '{key.id}' has used 8 of its 8" in line
+    assert "--force" in line
+    forced = runner.invoke(app, ["jobs", "retry", "video_k1", "--force", *_db(tmp_path)])
+    assert forced.exit_code == 0 and "retried as" in forced.stdout
+    # The project's own quota is checked as well (its unfinished jobs: k2 and two retries).
+    runner.invoke(app, ["quotas", "clear", key.id, "--key", *_db(tmp_path)])
+    runner.invoke(app, ["quotas", "set", "acme", "--concurrent-jobs", "3", *_db(tmp_path)])
+    refused = runner.invoke(app, ["jobs", "retry", "video_k1", *_db(tmp_path)])
+    assert refused.exit_code == 1 and "project 'acme' already has 3 unfinished" in refused.stderr
     store.engine.dispose()
 
 

@@ -156,7 +156,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.store.secret_box",
         "reelbox.observability.tracing",  # a span per delivery attempt
     ),
-    "scheduler": ("reelbox.store", "reelbox.blobs", "reelbox.executors.base", "reelbox.notify"),
+    "scheduler": (
+        "reelbox.store",
+        "reelbox.blobs",
+        "reelbox.executors.base",
+        "reelbox.notify",
+        "reelbox.observability.logs",  # the job's fields on log lines
+    ),
     "executors": (
         "reelbox.jobs",
         "reelbox.store",
@@ -167,6 +173,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.settings",
         "reelbox.errors",
         "reelbox.observability.tracing",  # the jobs' spans, in the worker
+        "reelbox.observability.logs",  # the job's fields on log lines
     ),
     # The one service behind create, cancel, delete and rework: below the HTTP edge.
     "service": (
@@ -181,6 +188,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "reelbox.moderation",
         "reelbox.settings",
         "reelbox.errors",
+        "reelbox.observability.logs",  # the job's fields on log lines
     ),
     "observability": (
         "reelbox.store.gauges",

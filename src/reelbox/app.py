@@ -29,19 +29,11 @@ from reelbox.api import (
     video_events,
 )
 from reelbox.api import studio as studio_api
-from reelbox.api.body_cap import BodyCap
 from reelbox.api.decode_slots import use_decode_slots
 from reelbox.api.deps import KeyRing, Services
-from reelbox.api.guards import (
-    DOCS_PATHS,
-    METRICS_PATHS,
-    LocalOnlyGuard,
-    PrivatePaths,
-    RequestTargetGuard,
-)
+from reelbox.api.edge import Edge
+from reelbox.api.guards import DOCS_PATHS, METRICS_PATHS, LocalOnly
 from reelbox.api.limits import RateLimiter
-from reelbox.api.request_id import RequestIdMiddleware
-from reelbox.api.server_errors import ServerErrors
 from reelbox.blobs.factory import open_blob_store
 from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
@@ -53,7 +45,8 @@ from reelbox.executors.worker import WorkerConfig
 from reelbox.moderation.moderator import Moderator
 from reelbox.notify.hub import EventHub
 from reelbox.notify.source import start_notifications
-from reelbox.observability.metrics import Metrics, MetricsMiddleware
+from reelbox.observability.logs import LogSettings
+from reelbox.observability.metrics import Metrics
 from reelbox.scheduler.leader import Leadership
 from reelbox.scheduler.scheduler import Scheduler, SchedulerSettings
 from reelbox.settings import Settings
@@ -97,6 +90,18 @@ def build_ray_executor(settings: Settings, *, config: WorkerConfig, store: Store
         profiles=ray_profiles(settings),
         store=store,
         job_timeout=settings.job_timeout_seconds,
+    )
+
+
+def worker_logging(settings: Settings) -> LogSettings:
+    """Workers log as this process: JSON at the level `reelbox serve` configured, or (text)
+    plain lines at info, as they always did."""
+    if settings.log_format != "json":
+        return LogSettings()
+    return LogSettings(
+        log_format="json",
+        level=logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower(),
+        log_prompts=settings.log_prompts,
     )
 
 
@@ -181,6 +186,7 @@ def create_app(
                 blob_options=settings.blob_options,
                 otel_endpoint=settings.otel_endpoint,
                 otel_service_name=settings.otel_service_name,
+                logging=worker_logging(settings),
             )
             executor: Executor
             if settings.executor == "ray":
@@ -286,27 +292,30 @@ def create_app(
     app.include_router(admin.router, prefix="/v1")  # keys, usage, costs, quotas (admin keys)
     app.include_router(studio_api.router, prefix="/v1")  # the web studio's extras
     mount_studio(app)  # the web studio at /
-    # The edge, innermost first (the last added runs first): docs/security.md.
-    app.add_middleware(BodyCap, max_bytes=settings.max_upload_bytes)
-    if settings.open_mode:
-        app.add_middleware(LocalOnlyGuard, settings=settings)
-    else:
-        private = [
-            *([] if settings.public_docs else DOCS_PATHS),
-            *([] if settings.public_metrics else METRICS_PATHS),
-        ]
-        app.add_middleware(PrivatePaths, paths=private)
-    app.add_middleware(RequestTargetGuard)
-    app.add_middleware(ServerErrors)
-    app.add_middleware(RequestIdMiddleware)
-    metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    # Request spans (extra `otel`), outermost; nothing at all when tracing is off.
+    # -- request tracing: its middleware is added here, before the edge, so that it runs inside
+    # the edge (its spans can read `request_id_of(scope)`; the edge's refusals cost no span) and
+    # outside every route. Nothing else in the stack needs to change for it. Nothing at all
+    # when tracing is off.
     own_tracing = tracing is None
     if tracing is None:
         tracing = start_tracing(settings)
     if tracing is not None:
         app.add_middleware(tracing.middleware)
+    metrics = Metrics()  # HTTP figures of this app; the store's are read at scrape time
+    # The edge (docs/security.md): ids, metrics, the 500 guard, the guards and the body cap, in
+    # one middleware, outermost.
+    app.add_middleware(
+        Edge,
+        metrics=metrics,
+        max_body_bytes=settings.max_upload_bytes,
+        local_only=LocalOnly(settings) if settings.open_mode else None,
+        private_paths=()
+        if settings.open_mode
+        else [
+            *([] if settings.public_docs else DOCS_PATHS),
+            *([] if settings.public_metrics else METRICS_PATHS),
+        ],
+    )
     return app
 
 

@@ -194,18 +194,34 @@ def add_key_commands(keys_app: typer.Typer) -> None:
 
 # -- quotas and usage ---------------------------------------------------------------------------
 
-quotas_app = typer.Typer(help="Per-project quotas: video seconds a day and a month, jobs at once.")
+quotas_app = typer.Typer(
+    help="Quotas per project or per key: video seconds a day and a month, jobs at once."
+)
+TargetArgument = Annotated[
+    str, typer.Argument(help="A project, or with --key a stored key's id (reelbox keys list).")
+]
+KeyOption = Annotated[
+    bool, typer.Option("--key", help="The argument is a key's id: that key's own quotas.")
+]
 
 
-def _show_quotas(engine: Engine, settings: Settings, project: str, as_json: bool) -> None:
+def _show_quotas(engine: Engine, settings: Settings, target: str, key: bool, as_json: bool) -> None:
     from reelbox.store.quotas import Quotas, quota_defaults
 
-    status = Quotas(engine, defaults=quota_defaults(settings)).status(project)
+    quotas = Quotas(engine, defaults=quota_defaults(settings))
+    if key:
+        project = _key_project(engine, target)
+        status = quotas.key_status(target)
+        title, extra = f"key {target} (project {project})", {"key_id": target}
+    else:
+        project, status = target, quotas.status(target)
+        title, extra = f"project {project}", {}
     limits = status.limits
     if as_json:
         _echo_json(
             {
                 "project": project,
+                **extra,
                 "limits": limits.to_json(),
                 "seconds_today": status.seconds_today,
                 "seconds_this_month": status.seconds_this_month,
@@ -234,26 +250,39 @@ def _show_quotas(engine: Engine, settings: Settings, project: str, as_json: bool
         ),
         ("unfinished jobs", str(status.unfinished_jobs), of(limits.concurrent_jobs), "-"),
     ]
-    console.print(f"project {project}", highlight=False)
+    console.print(title, highlight=False)
     print_rows(console, ("quota", "used", "limit", "resets (UTC)"), rows)
+
+
+def _key_project(engine: Engine, key_id: str) -> str:
+    """The project of a stored key; exits with one line when there is no such key."""
+    from reelbox.store.keys import KeyStore
+
+    found = KeyStore(engine).get(key_id)
+    if found is None:
+        typer.echo(f"reelbox: no key with id {key_id} (reelbox keys list shows them)", err=True)
+        raise typer.Exit(1)
+    return found.project
 
 
 @quotas_app.command("show")
 def quotas_show(
-    project: Annotated[str, typer.Argument(help="The project.")],
+    target: TargetArgument,
+    key: KeyOption = False,
     as_json: JsonOption = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """A project's limits and what it uses now."""
+    """A project's (or key's) limits and what it uses now."""
     with database(config, data_dir, database_url) as (settings, engine):
-        _show_quotas(engine, settings, project, as_json)
+        _show_quotas(engine, settings, target, key, as_json)
 
 
 @quotas_app.command("set")
 def quotas_set(
-    project: Annotated[str, typer.Argument(help="The project.")],
+    target: TargetArgument,
+    key: KeyOption = False,
     seconds_per_day: Annotated[float | None, typer.Option(min=0)] = None,
     seconds_per_month: Annotated[float | None, typer.Option(min=0)] = None,
     concurrent_jobs: Annotated[int | None, typer.Option(min=1)] = None,
@@ -262,32 +291,41 @@ def quotas_set(
     database_url: DatabaseUrlOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Give a project its own limits (those not given keep the settings' defaults)."""
+    """Give a project its own limits (those not given keep the settings' defaults), or a key
+    limits of its own on top of its project's (those not given: no limit of the key's)."""
     from reelbox.store.quotas import Quotas, quota_defaults
 
     with database(config, data_dir, database_url) as (settings, engine):
-        Quotas(engine, defaults=quota_defaults(settings)).set(
-            project,
+        quotas = Quotas(engine, defaults=quota_defaults(settings))
+        if key:
+            _key_project(engine, target)
+        (quotas.set_key if key else quotas.set)(
+            target,
             seconds_per_day=seconds_per_day,
             seconds_per_month=seconds_per_month,
             concurrent_jobs=concurrent_jobs,
         )
-        _show_quotas(engine, settings, project, as_json)
+        _show_quotas(engine, settings, target, key, as_json)
 
 
 @quotas_app.command("clear")
 def quotas_clear(
-    project: Annotated[str, typer.Argument(help="The project.")],
+    target: TargetArgument,
+    key: KeyOption = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Forget a project's own limits: the settings' defaults apply again."""
+    """Forget a project's own limits (the settings' defaults apply again), or a key's."""
     from reelbox.store.quotas import Quotas
 
     with database(config, data_dir, database_url) as (_, engine):
-        Quotas(engine).clear(project)
-    typer.echo(f"project {project} uses the default quotas")
+        if key:
+            Quotas(engine).clear_key(target)
+            typer.echo(f"key {target} has no quotas of its own")
+        else:
+            Quotas(engine).clear(target)
+            typer.echo(f"project {target} uses the default quotas")
 
 
 def usage(

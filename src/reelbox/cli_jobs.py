@@ -209,16 +209,27 @@ def cancel(
 @jobs_app.command("retry")
 def retry(
     job_id: Annotated[str, typer.Argument(help="A failed or cancelled job's id.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Queue it even past the project's or key's quotas.")
+    ] = False,
     as_json: JsonOption = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Queue a new job with the same request as a failed or cancelled one (a new id; the old
-    job stays as it was). A running server picks it up at its next scheduler tick."""
+    job stays as it was). A running server picks it up at its next scheduler tick.
+
+    The retry counts towards the quotas of the job's project and of the key that created it,
+    and is refused (exit 1) when it would pass one, as the API would refuse it; `--force`
+    queues it anyway."""
+    from contextlib import nullcontext
+
+    from reelbox.errors import QuotaExceeded
     from reelbox.jobs.ids import new_task_id, new_video_id
+    from reelbox.store.quotas import Quotas, quota_defaults
     from reelbox.store.rows import NewJob
-    from reelbox.store.store import Store
+    from reelbox.store.store import QueueFull, Store
 
     with database(config, data_dir, database_url) as (settings, engine):
         store = Store(engine)
@@ -231,21 +242,38 @@ def retry(
             )
             raise typer.Exit(1)
         new_id = new_video_id() if job.dialect == "openai" else new_task_id()
-        created = store.create_job(
-            NewJob(
-                id=new_id,
-                project=job.project,
-                dialect=job.dialect,
-                model=job.model,
-                spec=replace(job.spec),
-                seconds=job.seconds,
-                source_video_id=job.source_video_id,
-                remixed_from_video_id=job.remixed_from_video_id,
-                max_attempts=settings.max_attempts,
-                extra={**job.extra, "retry_of": job.id},
-            ),
-            queue_cap=settings.max_queued_per_project,
-        )
+        quotas = Quotas(engine, defaults=quota_defaults(settings))
+        seconds = job.spec.seconds * job.spec.variants
+        try:
+            with nullcontext() if force else quotas.hold(job.project, seconds, key_id=job.key_id):
+                created = store.create_job(
+                    NewJob(
+                        id=new_id,
+                        project=job.project,
+                        key_id=job.key_id,
+                        dialect=job.dialect,
+                        model=job.model,
+                        spec=replace(job.spec),
+                        seconds=job.seconds,
+                        source_video_id=job.source_video_id,
+                        remixed_from_video_id=job.remixed_from_video_id,
+                        max_attempts=settings.max_attempts,
+                        extra={**job.extra, "retry_of": job.id},
+                    ),
+                    queue_cap=settings.max_queued_per_project,
+                )
+        except QueueFull:
+            typer.echo(
+                f"reelbox: {job.id} not retried: project {job.project} already has "
+                f"{settings.max_queued_per_project} queued jobs (max_queued_per_project)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+        except QuotaExceeded as exc:
+            typer.echo(
+                f"reelbox: {job.id} not retried: {exc.message} (--force: retry anyway)", err=True
+            )
+            raise typer.Exit(1) from None
     if as_json:
         _echo_json(job_json(created))
         return

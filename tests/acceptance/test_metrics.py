@@ -156,8 +156,8 @@ def test_metrics_agree_with_the_jobs_table_and_feed_the_dashboard(make_server: A
             if s.labels["method"] == "POST"
         }
         assert requests == {("/v1/videos", "200"): 6}
-        # The keyless scrape was refused by the edge guard (api/guards.py) before any route.
-        assert ("(unmatched)", "401") in {
+        # The keyless scrape was refused by the edge (api/edge.py) before any route.
+        assert ("(refused)", "401") in {
             (s.labels["route"], s.labels["status"]) for s in samples["reelbox_http_requests_total"]
         }
 

@@ -222,3 +222,55 @@ def test_usage_pages_follow_openai_parameters(api: TestClient, admin: dict[str, 
     ):
         bad = api.get("/v1/organization/usage/videos", params=params, headers=admin)
         assert bad.status_code == 400 and bad.json()["error"]["param"] == param, bad.text
+
+
+def test_a_key_quota_answers_429_at_its_boundary_on_both_dialects(
+    api: TestClient, admin: dict[str, str]
+) -> None:
+    made, other = (
+        api.post("/v1/organization/api_keys", json={"project_id": "k"}, headers=admin).json()
+        for _ in range(2)
+    )
+    key = made["id"]
+    mine = {"authorization": f"Bearer {made['value']}"}
+    limited = api.post(
+        f"/v1/organization/api_keys/{key}/quotas", json={"seconds_per_day": 8}, headers=admin
+    )
+    assert limited.status_code == 200, limited.text
+    body = limited.json()
+    assert body["object"] == "organization.api_key.quotas" and body["api_key_id"] == key
+    assert body["project_id"] == "k" and body["limits"]["seconds_per_day"] == 8
+    for _ in range(2):  # 8 of the key's 8 seconds: admitted
+        assert (
+            api.post("/v1/videos", json={**VIDEO, "seconds": "4"}, headers=mine).status_code == 200
+        )
+    over = api.post("/v1/videos", json={**VIDEO, "seconds": "4"}, headers=mine)
+    assert over.status_code == 429
+    error = over.json()["error"]
+    assert error["code"] == "quota_exceeded" and f"key '{key}'" in error["message"]
+    assert "resets at" in error["message"] and int(over.headers["retry-after"]) >= 1
+    azure = api.post(
+        "/openai/v1/video/generations/jobs",
+        params={"api-version": "preview"},
+        json={
+            "model": "sora",
+            "prompt": "a kite",
+            "width": "480",
+            "height": "480",
+            "n_seconds": "1",
+        },
+        headers={"api-key": made["value"]},
+    )
+    assert azure.status_code == 429 and azure.json()["error"]["code"] == "quota_exceeded"
+    # The project's other key still has the project's 12 seconds a day minus the 8 used.
+    theirs = {"authorization": f"Bearer {other['value']}"}
+    assert api.post("/v1/videos", json={**VIDEO, "seconds": "4"}, headers=theirs).status_code == 200
+    status = api.get(f"/v1/organization/api_keys/{key}/quotas", headers=admin).json()
+    assert status["seconds_today"] == 8 and status["unfinished_jobs"] == 2
+    assert api.get(f"/v1/organization/api_keys/{key}/quotas", headers=mine).status_code == 403
+    missing = api.get("/v1/organization/api_keys/key_nope/quotas", headers=admin)
+    assert missing.status_code == 404
+    bad = api.post(
+        f"/v1/organization/api_keys/{key}/quotas", json={"concurrent_jobs": 0}, headers=admin
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "concurrent_jobs"

@@ -47,16 +47,17 @@ def test_database_keys_work_at_once_and_stop_within_the_ttl(key_store: KeyStore)
     ticker = Ticker()
     ring = KeyRing({"plain": "a"}, store=key_store, ttl=2.0, clock=ticker)
     key, plain = key_store.create(project="acme")
-    assert _caller(ring, plain) == Caller("acme")  # never looked up before: found at once
-    _admin, admin_plain = key_store.create(project="ops", admin=True)
-    assert _caller(ring, admin_plain) == Caller("ops", admin=True)
+    # Never looked up before: found at once, with the key's id (for its own quotas).
+    assert _caller(ring, plain) == Caller("acme", key_id=key.id)
+    admin, admin_plain = key_store.create(project="ops", admin=True)
+    assert _caller(ring, admin_plain) == Caller("ops", admin=True, key_id=admin.id)
     key_store.revoke(key.id)
     ticker.now += 1.9
-    assert _caller(ring, plain) == Caller("acme")  # still cached
+    assert _caller(ring, plain) == Caller("acme", key_id=key.id)  # still cached
     ticker.now += 0.2
     with pytest.raises(Unauthenticated):
         _caller(ring, plain)
-    assert _caller(ring, "plain") == Caller("a")  # settings keys keep working
+    assert _caller(ring, "plain") == Caller("a")  # settings keys keep working (no key id)
 
 
 def test_expired_database_keys_are_refused(key_store: KeyStore) -> None:
@@ -85,7 +86,7 @@ def test_open_until_the_first_key_then_never_again(key_store: KeyStore) -> None:
 
 
 def test_lookups_go_to_the_threadpool_when_offloaded(key_store: KeyStore) -> None:
-    _, plain = key_store.create(project="acme")
+    key, plain = key_store.create(project="acme")
     ring = KeyRing({}, store=key_store, offload=True)
-    assert _caller(ring, plain) == Caller("acme")
+    assert _caller(ring, plain) == Caller("acme", key_id=key.id)
     assert not ring._needs_read(plain)  # cached now: answered on the loop

@@ -1,5 +1,6 @@
 """Quotas on real SQLite and PostgreSQL: exact at the boundary, per day, per month, unfinished
-jobs at once, per-project rows over the defaults, and racing creations that cannot overshoot."""
+jobs at once, per-project rows over the defaults, per-key rows on top of the project's, and
+racing creations that cannot overshoot."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from reelbox.store.store import Store
 from support.store import new_generation
 
 
-def _new(job_id: str, *, project: str = "a", seconds: float = 4) -> NewJob:
+def _new(
+    job_id: str, *, project: str = "a", seconds: float = 4, key_id: str | None = None
+) -> NewJob:
     spec = GenerationSpec(
         mode=Mode.TEXT,
         prompt="a cat",
@@ -33,12 +36,22 @@ def _new(job_id: str, *, project: str = "a", seconds: float = 4) -> NewJob:
         model="sora-2",
         spec=spec,
         seconds=f"{seconds:g}",
+        key_id=key_id,
     )
 
 
-def _create(store: Store, quotas: Quotas, job_id: str, *, project: str = "a", seconds: float = 4):  # type: ignore[no-untyped-def]
-    with quotas.hold(project, seconds):
-        return store.create_job(_new(job_id, project=project, seconds=seconds), queue_cap=1000)
+def _create(  # type: ignore[no-untyped-def]
+    store: Store,
+    quotas: Quotas,
+    job_id: str,
+    *,
+    project: str = "a",
+    seconds: float = 4,
+    key_id: str | None = None,
+):
+    with quotas.hold(project, seconds, key_id=key_id):
+        new = _new(job_id, project=project, seconds=seconds, key_id=key_id)
+        return store.create_job(new, queue_cap=1000)
 
 
 def test_periods_are_utc_days_and_months() -> None:
@@ -148,3 +161,61 @@ def test_racing_creations_never_pass_the_limit(store: Store, clock) -> None:  # 
         thread.join()
     assert len(admitted) == 10 and len(refused) == 6
     assert replicas[0].status("a").seconds_today == 40
+
+
+def test_key_rows_limit_a_key_on_top_of_its_project(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    quotas = Quotas(store.engine, defaults=QuotaLimits(seconds_per_day=20), clock=clock)
+    assert quotas.key_limits("key_1").unlimited  # no row: only the project's limits
+    quotas.set_key("key_1", seconds_per_day=8, concurrent_jobs=5)
+    assert quotas.key_limits("key_1") == QuotaLimits(seconds_per_day=8, concurrent_jobs=5)
+    _create(store, quotas, "k1", seconds=4, key_id="key_1")
+    _create(store, quotas, "k2", seconds=4, key_id="key_1")  # 8 of the key's 8: admitted
+    with pytest.raises(QuotaExceeded) as refused:
+        _create(store, quotas, "k3", seconds=1, key_id="key_1")
+    _, next_day = day_start(clock.now)
+    assert refused.value.resets_at == next_day
+    assert refused.value.message.startswith("Quota exceeded: key 'key_1' has used 8 of its 8")
+    # Another key (and a key from settings, without an id) of the project goes on, up to the
+    # project's 20 seconds, which the key's jobs count towards.
+    _create(store, quotas, "o1", seconds=8, key_id="key_2")
+    _create(store, quotas, "s1", seconds=4)
+    with pytest.raises(QuotaExceeded) as refused:
+        _create(store, quotas, "o2", seconds=1, key_id="key_2")
+    assert "project 'a' has used 20 of its 20" in refused.value.message
+    status = quotas.key_status("key_1")
+    assert (status.seconds_today, status.unfinished_jobs) == (8, 2)
+    assert status.limits == QuotaLimits(seconds_per_day=8, concurrent_jobs=5)
+    # A failed job gives the key its seconds back; clearing the row lifts the key's limit.
+    store.claim_next(owner="t", lease_seconds=30, per_project_limit=5)
+    store.fail("k1", attempt=1, code="engine_error", message="boom")
+    assert quotas.key_status("key_1").seconds_today == 4
+    quotas.clear_key("key_1")
+    assert quotas.key_limits("key_1").unlimited
+
+
+def test_racing_creations_of_one_key_never_pass_its_limit(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    # The project has no limit at all: only the key's row makes `hold` serialise.
+    replicas = [Quotas(store.engine, clock=clock) for _ in range(2)]
+    replicas[0].set_key("key_1", concurrent_jobs=3)
+    if store.engine.dialect.name == "sqlite":
+        replicas[1] = replicas[0]
+    outcomes: list[bool] = []
+    lock = threading.Lock()
+
+    def create(index: int) -> None:
+        try:
+            _create(store, replicas[index % 2], f"v{index}", key_id="key_1")
+        except QuotaExceeded:
+            with lock:
+                outcomes.append(False)
+        else:
+            with lock:
+                outcomes.append(True)
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(True) == 3 and outcomes.count(False) == 5
+    assert replicas[0].key_status("key_1").unfinished_jobs == 3

@@ -9,6 +9,8 @@
   `group_by`, `project_ids`, `models`, `limit`, `page`), read from the jobs table.
 - `GET|POST /v1/organization/projects/{project}/quotas`: a project's limits and what it holds;
   POST stores the project's own limits (null keeps the settings' default).
+- `GET|POST /v1/organization/api_keys/{id}/quotas`: a stored key's own limits (checked on top of
+  its project's) and what the jobs it created hold; POST stores them (null: no limit of its own).
 """
 
 from __future__ import annotations
@@ -295,6 +297,13 @@ async def get_quotas(project: str, services: ServicesDep, _admin: AdminDep) -> R
 async def set_quotas(
     project: str, request: Request, services: ServicesDep, _admin: AdminDep
 ) -> Response:
+    values = await _quota_values(request)
+    await run_in_threadpool(lambda: services.quotas.set(project, **values))
+    status = await run_in_threadpool(services.quotas.status, project)
+    return JSONResponse(quota_json(project, status))
+
+
+async def _quota_values(request: Request) -> dict[str, Any]:
     fields = await read_fields(request, max_bytes=64 * 1024)
     v.reject_unknown(fields, QUOTA_FIELDS)
     values: dict[str, Any] = {}
@@ -308,6 +317,37 @@ async def set_quotas(
         ):
             raise v.invalid_value(name, value, detail="Give a non-negative number or null.")
         values[name] = value
-    await run_in_threadpool(lambda: services.quotas.set(project, **values))
-    status = await run_in_threadpool(services.quotas.status, project)
-    return JSONResponse(quota_json(project, status))
+    return values
+
+
+def key_quota_json(key: ApiKey, status: QuotaStatus) -> dict[str, Any]:
+    return {
+        **quota_json(key.project, status),
+        "object": "organization.api_key.quotas",
+        "api_key_id": key.id,
+    }
+
+
+async def _stored_key(services: Services, key_id: str) -> ApiKey:
+    key = await run_in_threadpool(_key_store(services).get, key_id)
+    if key is None:
+        raise _key_not_found(key_id)
+    return key
+
+
+@router.get("/organization/api_keys/{key_id}/quotas")
+async def get_key_quotas(key_id: str, services: ServicesDep, _admin: AdminDep) -> Response:
+    key = await _stored_key(services, key_id)
+    status = await run_in_threadpool(services.quotas.key_status, key.id)
+    return JSONResponse(key_quota_json(key, status))
+
+
+@router.post("/organization/api_keys/{key_id}/quotas")
+async def set_key_quotas(
+    key_id: str, request: Request, services: ServicesDep, _admin: AdminDep
+) -> Response:
+    key = await _stored_key(services, key_id)
+    values = await _quota_values(request)
+    await run_in_threadpool(lambda: services.quotas.set_key(key.id, **values))
+    status = await run_in_threadpool(services.quotas.key_status, key.id)
+    return JSONResponse(key_quota_json(key, status))

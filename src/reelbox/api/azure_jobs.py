@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from reelbox.api import validation as v
 from reelbox.api.azure_inputs import inpaint_media
 from reelbox.api.deployments import resolve_deployment
-from reelbox.api.deps import ProjectDep, Services, ServicesDep
+from reelbox.api.deps import CallerDep, ProjectDep, Services, ServicesDep
 from reelbox.api.downloads import file_response
 from reelbox.api.forms import read_fields
 from reelbox.api.inputs import check_video
@@ -190,7 +190,8 @@ def _check_input_video(path: Path, *, settings: Settings) -> VideoProbe:
     return probe
 
 
-async def create_job(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
+async def create_job(request: Request, services: ServicesDep, caller: CallerDep) -> Response:
+    project = caller.project
     settings, service = services.settings, services.service
     await service.gate.admit(project)  # the rate limit first: before parsing and moderation
     fields = await read_fields(request, max_bytes=settings.max_upload_bytes)
@@ -257,6 +258,7 @@ async def create_job(request: Request, services: ServicesDep, project: ProjectDe
     new = NewJob(
         id=job_id,
         project=project,
+        key_id=caller.key_id,
         dialect="azure",
         model=resolved.name,
         spec=spec,

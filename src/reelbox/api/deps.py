@@ -41,6 +41,7 @@ class Caller:
 
     project: str
     admin: bool = False
+    key_id: str | None = None  # a stored key's id (its own quotas); None for settings' keys
 
 
 MISSING_KEY = (
@@ -115,7 +116,7 @@ class KeyRing:
         stored = self._stored(digest)
         if stored is None or not stored.active(self._wall_clock()):
             return None
-        return Caller(stored.project, admin=stored.admin)
+        return Caller(stored.project, admin=stored.admin, key_id=stored.id)
 
     def _needs_read(self, key: str | None) -> bool:
         if self.store is None:

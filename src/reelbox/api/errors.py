@@ -248,4 +248,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SQLAlchemyError, _storage_or_unexpected)
     # No handler for `Exception`: Starlette would run it in its ServerErrorMiddleware, which
     # re-raises after answering, and uvicorn then drops the keep-alive connection. Unexpected
-    # errors are answered by `reelbox.api.server_errors.ServerErrors` instead.
+    # errors are answered by the edge (`reelbox.api.edge`, `reelbox.api.server_errors`) instead.

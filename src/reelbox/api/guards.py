@@ -1,14 +1,14 @@
-"""Edge guards: requests refused before routing, each a plain ASGI middleware.
+"""Edge guards: requests refused before routing (api/edge.py runs them, in this order).
 
-- `RequestTargetGuard`: a path or query string with a NUL, a malformed percent-escape or bytes
+- `target_refusal`: a path or query string with a NUL, a malformed percent-escape or bytes
   that are not UTF-8 once decoded (lone surrogates among them) is refused 400. Such text could
   not be stored (PostgreSQL refuses NUL) or compared, and nothing legitimate sends it.
-- `LocalOnlyGuard` (open local mode only; docs/security.md): the Host header must name this
+- `LocalOnly` (open local mode only; docs/security.md): the Host header must name this
   machine (loopback names and addresses, the address the server was bound to, `allowed_hosts`),
   which defeats DNS rebinding; and state-changing requests (POST, PUT, PATCH, DELETE) must come
   from no browser origin or from this server's own origin (or `allowed_origins`), which defeats
   cross-site form posts (CSRF). `Sec-Fetch-Site: cross-site` is refused on them too.
-- `PrivatePaths` (keys mode only): `/metrics`, `/docs` and `/openapi.json` need a valid key
+- `private_path_refusal` (keys mode only): `/metrics`, `/docs` and `/openapi.json` need a valid key
   unless the settings make them public.
 """
 
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
 from reelbox.api.deps import presented_key
 from reelbox.api.errors import edge_response, error_response
@@ -51,32 +51,23 @@ def target_problem(raw: bytes) -> str | None:
     return None
 
 
-class RequestTargetGuard:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
-            for what, raw in (("path", raw_path), ("query string", scope.get("query_string", b""))):
-                problem = target_problem(raw)
-                if problem is not None:
-                    response = edge_response(
-                        400,
-                        f"The request's {what} {problem}.",
-                        path=scope["path"],
-                        code="invalid_url",
-                    )
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value).decode("latin-1")
+def target_refusal(scope: Scope) -> ASGIApp | None:
+    """The 400 for a hostile path or query string, or None."""
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
+    for what, raw in (("path", raw_path), ("query string", scope.get("query_string", b""))):
+        problem = target_problem(raw)
+        if problem is not None:
+            return edge_response(
+                400,
+                f"The request's {what} {problem}.",
+                path=scope["path"],
+                code="invalid_url",
+            )
     return None
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else bytes(value).decode("latin-1")
 
 
 def split_host(value: str) -> tuple[str, int | None] | None:
@@ -130,44 +121,48 @@ def same_origin(origin: str, host: str) -> bool:
     return (origin_name, origin_port or default) == (name, port or default)
 
 
-class LocalOnlyGuard:
+class LocalOnly:
     """Open local mode serves this machine only (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
-        self.app = app
+    def __init__(self, settings: Settings) -> None:
         bound = settings.host.strip("[]")
         wildcard = bound in ("", "0.0.0.0", "::")
         # A server bound to one address (with --insecure) is reached by that address.
         self.allowed_hosts = [*settings.allowed_hosts, *([] if wildcard else [bound])]
         self.allowed_origins = {o.lower().rstrip("/") for o in settings.allowed_origins}
+        # Host header → served or not. A server sees a handful of Host values, and parsing one
+        # (urlsplit, ipaddress) cost more than the rest of the edge on every poll.
+        self._hosts: dict[bytes, bool] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            refusal = self.refusal(scope)
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    def host_served(self, raw: bytes) -> bool:
+        served = self._hosts.get(raw)
+        if served is None:
+            split = split_host(raw.decode("latin-1"))
+            served = split is not None and host_allowed(split[0], allowed=self.allowed_hosts)
+            if len(self._hosts) >= 256:  # made-up Host values must not grow it
+                self._hosts.clear()
+            self._hosts[raw] = served
+        return served
 
-    def refusal(self, scope: Scope) -> ASGIApp | None:
+    def refusal(self, scope: Scope, headers: Mapping[bytes, bytes]) -> ASGIApp | None:
+        """The 421 or 403 for this request, or None; `headers`: the first of each name."""
         path = scope.get("path", "")
-        host = _header(scope, b"host")
-        if host is not None:
-            split = split_host(host)
-            if split is None or not host_allowed(split[0], allowed=self.allowed_hosts):
-                return edge_response(
-                    421,
-                    "This server runs in open local mode and answers only requests addressed "
-                    "to this machine (localhost, 127.0.0.1, [::1]); add the host name to the "
-                    "allowed_hosts setting to serve it.",
-                    path=path,
-                    code="host_not_allowed",
-                )
+        raw_host = headers.get(b"host")
+        host = _text(raw_host)
+        if raw_host is not None and not self.host_served(bytes(raw_host)):
+            return edge_response(
+                421,
+                "This server runs in open local mode and answers only requests addressed "
+                "to this machine (localhost, 127.0.0.1, [::1]); add the host name to the "
+                "allowed_hosts setting to serve it.",
+                path=path,
+                code="host_not_allowed",
+            )
         if scope.get("method") not in STATE_CHANGING:
             return None
-        fetch_site = (_header(scope, b"sec-fetch-site") or "").lower()
+        fetch_site = (_text(headers.get(b"sec-fetch-site")) or "").lower()
         if fetch_site == "cross-site" or not self.origin_allowed(
-            _header(scope, b"origin"), host=host
+            _text(headers.get(b"origin")), host=host
         ):
             return edge_response(
                 403,
@@ -188,29 +183,19 @@ class LocalOnlyGuard:
         return host is not None and same_origin(origin, host)
 
 
-class PrivatePaths:
-    """Keys mode: the docs and metrics answer only to a valid key, unless made public."""
-
-    def __init__(self, app: ASGIApp, *, paths: Collection[str]) -> None:
-        self.app = app
-        self.paths = frozenset(paths)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path") in self.paths:
-            request = Request(scope)
-            services = getattr(request.state, "services", None)
-            key = presented_key(request)
-            if key is None:
-                refusal = Unauthenticated(
-                    "You didn't provide an API key. You need to provide your API key in an "
-                    "Authorization header using Bearer auth (i.e. Authorization: Bearer "
-                    "YOUR_KEY), or in an api-key header."
-                )
-            elif services is None or services.keys.project_for(key) is None:
-                refusal = Unauthenticated("Incorrect API key provided.")
-            else:
-                await self.app(scope, receive, send)
-                return
-            await error_response(refusal, path=scope["path"])(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+def private_path_refusal(scope: Scope) -> ASGIApp | None:
+    """Keys mode: the 401 for a private path (docs, metrics) without a valid key, or None."""
+    request = Request(scope)
+    services = getattr(request.state, "services", None)
+    key = presented_key(request)
+    if key is None:
+        refusal = Unauthenticated(
+            "You didn't provide an API key. You need to provide your API key in an "
+            "Authorization header using Bearer auth (i.e. Authorization: Bearer "
+            "YOUR_KEY), or in an api-key header."
+        )
+    elif services is None or services.keys.project_for(key) is None:
+        refusal = Unauthenticated("Incorrect API key provided.")
+    else:
+        return None
+    return error_response(refusal, path=scope["path"])

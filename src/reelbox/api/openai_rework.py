@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from reelbox.api import validation as v
-from reelbox.api.deps import ProjectDep, Services, ServicesDep
+from reelbox.api.deps import CallerDep, Services, ServicesDep
 from reelbox.api.forms import Upload, read_fields
 from reelbox.api.inputs import check_video
 from reelbox.api.moderation import dialect_of
@@ -43,8 +43,9 @@ router = APIRouter()
 
 @router.post("/videos/{video_id}/remix", openapi_extra=request_body(VideoRemix))
 async def remix_video(
-    video_id: str, request: Request, services: ServicesDep, project: ProjectDep
+    video_id: str, request: Request, services: ServicesDep, caller: CallerDep
 ) -> Response:
+    project = caller.project
     settings, service = services.settings, services.service
     await service.gate.admit(project)
     body = parse(VideoRemix, await read_fields(request, max_bytes=settings.max_upload_bytes))
@@ -74,6 +75,7 @@ async def remix_video(
     new = NewJob(
         id=new_video_id(),
         project=project,
+        key_id=caller.key_id,
         dialect="openai",
         model=source.model,
         spec=spec,
@@ -105,7 +107,8 @@ async def _video_source(
 
 
 @router.post("/videos/edits", openapi_extra=request_body(VideoEdit))
-async def edit_video(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
+async def edit_video(request: Request, services: ServicesDep, caller: CallerDep) -> Response:
+    project = caller.project
     settings, service = services.settings, services.service
     await service.gate.admit(project)
     body = parse(VideoEdit, await read_fields(request, max_bytes=settings.max_upload_bytes))
@@ -137,6 +140,7 @@ async def edit_video(request: Request, services: ServicesDep, project: ProjectDe
         new = NewJob(
             id=job_id,
             project=project,
+            key_id=caller.key_id,
             dialect="openai",
             model=resolved.name,
             spec=spec,
@@ -152,7 +156,8 @@ async def edit_video(request: Request, services: ServicesDep, project: ProjectDe
 
 
 @router.post("/videos/extensions", openapi_extra=request_body(VideoExtend))
-async def extend_video(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
+async def extend_video(request: Request, services: ServicesDep, caller: CallerDep) -> Response:
+    project = caller.project
     settings, service = services.settings, services.service
     await service.gate.admit(project)
     body = parse(VideoExtend, await read_fields(request, max_bytes=settings.max_upload_bytes))
@@ -193,6 +198,7 @@ async def extend_video(request: Request, services: ServicesDep, project: Project
         new = NewJob(
             id=job_id,
             project=project,
+            key_id=caller.key_id,
             dialect="openai",
             model=resolved.name,
             spec=spec,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from reelbox.api import validation as v
-from reelbox.api.deps import ProjectDep, ServicesDep
+from reelbox.api.deps import CallerDep, ProjectDep, ServicesDep
 from reelbox.api.downloads import ensure_downloadable, file_response
 from reelbox.api.forms import read_fields
 from reelbox.api.inputs import fitted_reference_png, image_bytes
@@ -37,7 +37,8 @@ VARIANTS = ("video", "thumbnail", "spritesheet")
 
 
 @router.post("/videos", openapi_extra=request_body(VideoCreate))
-async def create_video(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
+async def create_video(request: Request, services: ServicesDep, caller: CallerDep) -> Response:
+    project = caller.project
     settings, service = services.settings, services.service
     await service.gate.admit(project)  # the rate limit first: before parsing and moderation
     body = parse(VideoCreate, await read_fields(request, max_bytes=settings.max_upload_bytes))
@@ -82,6 +83,7 @@ async def create_video(request: Request, services: ServicesDep, project: Project
     new = NewJob(
         id=job_id,
         project=project,
+        key_id=caller.key_id,
         dialect="openai",
         model=resolved.name,
         spec=spec,

@@ -3,8 +3,9 @@
 Starlette's own `ServerErrorMiddleware` answers an unhandled exception and then re-raises it (so
 that servers can log it); uvicorn, seeing an exception after the response started, closes the
 transport. The client got its 500 but its keep-alive connection was dropped without
-`Connection: close`, and its next request on that connection was reset. This middleware sits
-inside that one, answers the 500 itself and does not re-raise: the connection stays usable.
+`Connection: close`, and its next request on that connection was reset. The edge (api/edge.py)
+sits inside that one, answers the 500 itself (`response_for`) and does not re-raise: the
+connection stays usable.
 
 The answer names the request id and nothing else about the failure (never the exception's text,
 which can carry file paths, blob keys or database details); the log has the traceback and the id.
@@ -17,42 +18,23 @@ from __future__ import annotations
 
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
 from reelbox.api.errors import server_error_response
-from reelbox.api.request_id import request_id_of
 
 log = logging.getLogger(__name__)
 
 
-class ServerErrors:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def log_unexpected(scope: Scope, exc: Exception, *, request_id: str) -> None:
+    log.error(
+        "unexpected error on %s %s (request id %s)",
+        scope.get("method", ""),
+        scope.get("path", ""),
+        request_id,
+        exc_info=exc,
+    )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception as exc:
-            request_id = request_id_of(scope)
-            log.error(
-                "unexpected error on %s %s (request id %s)",
-                scope.get("method", ""),
-                scope.get("path", ""),
-                request_id,
-                exc_info=exc,
-            )
-            if started:
-                return  # left incomplete: the server closes the connection
-            response = server_error_response(request_id=request_id, path=scope.get("path", ""))
-            await response(scope, receive, send)
+def response_for(scope: Scope, *, request_id: str) -> ASGIApp:
+    """The generic 500, for an error raised before the response started."""
+    return server_error_response(request_id=request_id, path=scope.get("path", ""))

@@ -14,6 +14,7 @@ from reelbox.api.deps import Services
 from reelbox.engines.catalog import ResolvedModel
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import JobStatus
+from reelbox.observability import logs as log_context
 from reelbox.service.videos import WIRE_STATUS, video_not_found
 from reelbox.store.video_reads import VideoRow
 
@@ -98,6 +99,7 @@ async def retrieve_row(services: Services, video_id: str, project: str) -> Video
         row = await services.service.run(services.videos.get, video_id, project=project)
     if row is None or row.dialect != "openai":
         raise video_not_found(video_id)
+    log_context.job_id.set(row.id)  # on this request's log lines (the lean row has no profile)
     return row
 
 

@@ -37,6 +37,7 @@ from reelbox.executors.runner import STORAGE_REASON, RunOutcome
 from reelbox.executors.worker import Seat, WorkerConfig, worker_main
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode
+from reelbox.observability.logs import use_job
 from reelbox.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -217,6 +218,7 @@ class LocalExecutor:
             except (EOFError, OSError):
                 pass
             job = slot.job
+            use_job(job)  # on the lines about this slot's job
             if not slot.alive:
                 dead = next(p for p in slot.processes if not p.is_alive())
                 slot.kill()  # a group is replaced whole: its other ranks cannot go on alone
@@ -239,6 +241,7 @@ class LocalExecutor:
                 self._replace(i)
             else:
                 self._warn_if_slow(slot)
+        use_job(None)
 
     def _received(self, slot: _Slot, message: tuple[str, ...]) -> None:
         if message[0] == "ready":

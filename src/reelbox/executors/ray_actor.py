@@ -44,6 +44,7 @@ from reelbox.executors.worker import Seat, WorkerConfig, _run_in_group, _warm_en
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode, JobStatus
 from reelbox.moderation.moderator import Moderator
+from reelbox.observability.logs import configure_worker, use_job
 from reelbox.store.database import connect
 from reelbox.store.store import Store
 
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 
 class JobActor:
     def __init__(self, config: WorkerConfig, profile: str, *, ranks: int = 1) -> None:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s actor %(message)s")
+        configure_worker(config.logging, text_format="%(asctime)s actor %(message)s")
         work_dir = Path(tempfile.mkdtemp(prefix=f"reelbox-{profile}-"))
         # The replica's blob_dir means nothing on this node: stage and cache here instead.
         self.config = config = dataclasses.replace(config, blob_dir=work_dir)
@@ -136,11 +137,13 @@ class JobActor:
                 self._run(job_id, attempt)
             finally:
                 self._current = None
+                use_job(None)
         return job_id
 
     # Copied from worker.worker_main's loop body (the same checks, for one job).
     def _run(self, job_id: str, attempt: int) -> None:
         job = self.store.get_job(job_id)
+        use_job(job)  # on this job's log lines
         if job is None or job.attempt != attempt or job.status is not JobStatus.IN_PROGRESS:
             return
         if self.group is not None:

@@ -23,6 +23,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from contextvars import copy_context
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,8 +79,12 @@ class _Heartbeat(threading.Thread):
         self.progress = 0
         self.state = LeaseState.HELD
         self._stop_event = threading.Event()
+        self._context = copy_context()
 
     def run(self) -> None:
+        self._context.run(self._beat_until_stopped)  # the starter's log fields (its job's)
+
+    def _beat_until_stopped(self) -> None:
         while not self._stop_event.wait(self.settings.heartbeat_seconds):
             self.beat()
 
@@ -256,6 +261,8 @@ def _settle(
     if not recorded:
         # Cancelled or taken over while finishing: the files belong to no visible job.
         blobs.delete_prefix(keys.attempt_media(job.id, job.attempt))
+    else:
+        log.info("job %s completed (attempt %d)", job.id, job.attempt)
     return RunOutcome.SETTLED
 
 

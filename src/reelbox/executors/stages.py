@@ -33,6 +33,7 @@ from reelbox.engines.base import (
     ProgressCallback,
 )
 from reelbox.jobs.spec import GenerationSpec
+from reelbox.observability.logs import start_thread
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +108,8 @@ class Stages:
             finally:
                 handoff.engine_done.set()
 
-        thread = threading.Thread(target=main, name=f"job-{job_id}", daemon=True)
-        self._threads.append(thread)
-        thread.start()
+        # In a copy of the worker's context: the job's log fields (observability/logs.py).
+        self._threads.append(start_thread(main, name=f"job-{job_id}"))
         handoff.engine_done.wait()
 
     def join(self) -> None:

@@ -54,6 +54,7 @@ from reelbox.executors.stages import Stages, pipelines_output
 from reelbox.jobs.models import Job
 from reelbox.jobs.status import FailureCode, JobStatus
 from reelbox.moderation.moderator import Moderator
+from reelbox.observability.logs import LogSettings, configure_worker, use_job
 from reelbox.settings import ModerationSettings
 from reelbox.store.database import connect
 from reelbox.store.store import Store
@@ -83,6 +84,7 @@ class WorkerConfig:
     blob_options: dict[str, Any] = field(default_factory=dict)
     otel_endpoint: str | None = None  # export the jobs' spans there (observability/tracing.py)
     otel_service_name: str = "reelbox"
+    logging: LogSettings = field(default_factory=LogSettings)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,7 +157,7 @@ def worker_main(
     os.environ.update(config.environment)
     if seat is not None:
         os.environ.update(seat.plan.environment())  # before anything imports torch
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
+    configure_worker(config.logging, text_format="%(asctime)s worker %(process)d %(message)s")
     if config.memory_mb:
         _limit_memory(config.memory_mb)
     blobs = open_blob_store(
@@ -207,6 +209,7 @@ def worker_main(
         _, job_id, attempt = message
         outcome = RunOutcome.SETTLED
         job = store.get_job(job_id)
+        use_job(job)  # on this job's lines, its storing thread's included
         if job is not None and job.attempt == attempt and job.status is JobStatus.IN_PROGRESS:
             if group is not None:
                 in_step, outcome = _run_in_group(

@@ -63,6 +63,7 @@ class Job:
     assets_expired: bool
     extra: dict[str, Any]
     trace_context: dict[str, str] | None = None  # the creating request's W3C trace headers
+    key_id: str | None = None  # the stored API key that created it (its quotas count it)
 
     @property
     def size(self) -> str:

@@ -2,11 +2,11 @@
 
 Two sources, each correct across processes:
 
-- **In the API process**, by `MetricsMiddleware`: HTTP requests by method, route template and
-  status, their latency, and the event streams open now. Workers serve no HTTP, so nothing is
-  lost by keeping these in the process; each replica reports its own. Likewise the worker
-  restarts and warm-up times of the worker processes this process supervises (`WorkerWatch`:
-  warm-up is measured in the worker and sent with its `ready` message).
+- **In the API process**, by the edge middleware (api/edge.py, through `Metrics.record`): HTTP
+  requests by method, route template and status, their latency, and the event streams open now;
+  requests the edge refuses itself carry the route `(refused)`, those no route matched
+  `(unmatched)`. Workers serve no HTTP, so nothing is
+  lost by keeping these in the process; each replica reports its own.
 - **From the database at scrape time**, by `StoreCollector`: jobs queued and running by project
   and profile, queue and run time per profile, job time by stage and engine step time per
   profile (rows each worker writes with a job's completion, `jobs/timings.py`), failures by
@@ -35,7 +35,7 @@ from reelbox.store.gauges import read_gauges
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.types import Scope
 
     from reelbox.store.moderation_log import ModerationLog
 
@@ -184,20 +184,20 @@ class Metrics:
         self._collector: StoreCollector | None = None
         self._server: Any = None
         # Labelled children by label values: `labels()` takes a lock and builds a key per call.
-        self._counted: dict[tuple[str, str, str], Any] = {}
+        self._counted: dict[tuple[str, str, int], Any] = {}
         self._timed: dict[tuple[str, str], Any] = {}
 
     def record(self, method: str, route: str, status: int, seconds: float | None) -> None:
         """One finished request (`seconds` None: a stream, not timed)."""
-        key = (method, route, str(status))
+        key = (method, route, status)
         counter = self._counted.get(key)
         if counter is None:
-            counter = self._counted[key] = self.requests.labels(*key)
+            counter = self._counted[key] = self.requests.labels(method, route, str(status))
         counter.inc()
         if seconds is not None:
-            timed = self._timed.get(key[:2])
+            timed = self._timed.get((method, route))
             if timed is None:
-                timed = self._timed[key[:2]] = self.latency.labels(method, route)
+                timed = self._timed[(method, route)] = self.latency.labels(method, route)
             timed.observe(seconds)
 
     def worker_restarted(self, reason: str) -> None:
@@ -247,41 +247,3 @@ def route_of(scope: Scope) -> str:
         if isinstance(path, str):
             return path
     return UNMATCHED
-
-
-class MetricsMiddleware:
-    """Counts and times every HTTP request; counts the event streams open."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-        streaming = False
-
-        async def sending(message: Message) -> None:
-            nonlocal status, streaming
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                for name, value in message.get("headers", ()):
-                    if name.lower() == b"content-type" and value.startswith(b"text/event-stream"):
-                        streaming = True
-                        self.metrics.streams.inc()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            if streaming:
-                self.metrics.streams.dec()
-            self.metrics.record(
-                scope.get("method", "GET"),
-                route_of(scope),
-                status,
-                None if streaming else time.perf_counter() - started,
-            )

@@ -19,6 +19,7 @@ from reelbox.blobs.base import BlobStore
 from reelbox.blobs.keys import delete_job_media
 from reelbox.blobs.orphans import sweep_orphans
 from reelbox.executors.base import Executor
+from reelbox.observability.logs import job_context
 from reelbox.scheduler.leader import Leadership
 from reelbox.store.store import Store
 
@@ -168,7 +169,8 @@ class Scheduler:
             reason = "the server stopped" if everything else "the job's worker stopped responding"
             if self.store.requeue_or_fail(job.id, attempt=job.attempt, reason=reason):
                 recovered += 1
-                log.info("recovered job %s (%s)", job.id, reason)
+                with job_context(job):
+                    log.info("recovered job %s (%s)", job.id, reason)
         return recovered
 
     def storage_problem(self) -> str | None:

@@ -22,6 +22,7 @@ from reelbox.errors import InvalidRequest, NotFound, RateLimited
 from reelbox.jobs.models import Generation, Job
 from reelbox.jobs.spec import CharacterRef
 from reelbox.jobs.status import JobStatus
+from reelbox.observability.logs import use_job
 from reelbox.service.gate import Gate
 from reelbox.settings import Settings
 from reelbox.store.quotas import Quotas
@@ -82,7 +83,10 @@ class VideoService:
 
     async def find(self, job_id: str, *, project: str, dialect: Dialect) -> Job | None:
         job = await self.run(self.store.get_job, job_id, project=project)
-        return job if job is not None and job.dialect == dialect else None
+        if job is None or job.dialect != dialect:
+            return None
+        use_job(job)  # on this request's log lines, its access line included
+        return job
 
     async def generations(self, job_id: str) -> list[Generation]:
         return await self.run(self.store.generations, job_id)
@@ -133,7 +137,8 @@ class VideoService:
                     self.blobs.put_bytes(key, data)
                 for key, path in work.files:
                     self.blobs.put_file(key, path)
-                with self.quotas.hold(new.project, new.spec.seconds * new.spec.variants):
+                seconds = new.spec.seconds * new.spec.variants
+                with self.quotas.hold(new.project, seconds, key_id=new.key_id):
                     return self.store.create_job(
                         new, queue_cap=self.settings.max_queued_per_project
                     )
@@ -149,6 +154,7 @@ class VideoService:
                 work.discard()
 
         job = await self.run(create)
+        use_job(job)  # on this request's log lines, its access line included
         self.wake_scheduler()
         return job
 
@@ -168,6 +174,7 @@ class VideoService:
 
         job = await self.run(delete)
         if job is not None:
+            use_job(job)
             self.wake_scheduler()
         return job
 

@@ -27,6 +27,7 @@ class NewJob:
     max_attempts: int = 3
     extra: dict[str, Any] | None = None
     trace_context: dict[str, str] | None = None  # W3C headers, when tracing is on
+    key_id: str | None = None  # the stored API key that asked for it (its quotas count it)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +87,7 @@ def job_from_row(row: RowMapping) -> Job:
         assets_expired=bool(row["assets_expired"]),
         extra=row["extra"] or {},
         trace_context=row.get("trace_context"),
+        key_id=row.get("key_id"),
     )
 
 

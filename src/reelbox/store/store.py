@@ -189,6 +189,7 @@ class Store(JobQueries):
                     max_attempts=new.max_attempts,
                     extra=new.extra or {},
                     trace_context=new.trace_context,
+                    key_id=new.key_id,
                     created_at=now,
                     updated_at=now,
                     assets_expired=False,

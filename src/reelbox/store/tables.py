@@ -56,10 +56,13 @@ jobs = Table(
     # The W3C trace context of the request that created it (JSON `traceparent`/`tracestate`),
     # when tracing is on: the worker and the webhook deliverer continue that trace.
     Column("trace_context", JSON, nullable=True),
+    # The stored API key that created the job (migration 0007_key_quotas), for its quotas.
+    Column("key_id", String(64), nullable=True),
     Index("ix_jobs_status_created", "status", "created_at"),
     Index("ix_jobs_project_dialect_created", "project", "dialect", "created_at"),
     Index("ix_jobs_project_status", "project", "status"),
     Index("ix_jobs_expires_at", "expires_at"),
+    Index("ix_jobs_key_created", "key_id", "created_at"),
 )
 
 generations = Table(
@@ -225,6 +228,17 @@ project_quotas = Table(
     "project_quotas",
     metadata,
     Column("project", String(128), primary_key=True),
+    Column("seconds_per_day", Float, nullable=True),
+    Column("seconds_per_month", Float, nullable=True),
+    Column("concurrent_jobs", Integer, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Per-key quotas (migration 0007_key_quotas), on top of the key's project's; NULL: no limit.
+key_quotas = Table(
+    "key_quotas",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
     Column("seconds_per_day", Float, nullable=True),
     Column("seconds_per_month", Float, nullable=True),
     Column("concurrent_jobs", Integer, nullable=True),
