@@ -28,8 +28,6 @@ from reelbox.store.database import connect, migrate
 from reelbox.store.rows import NewJob
 from reelbox.store.store import Store
 
-pytest.importorskip("obstore")
-
 TIME_LIMIT = 4.0
 FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
