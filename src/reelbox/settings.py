@@ -237,7 +237,11 @@ class Settings(BaseSettings):
     requests_per_minute: int = Field(0, ge=0, description="Per-project create limit; 0 = off.")
     retention_seconds: int = Field(86400, ge=1)
     max_attempts: int = Field(3, ge=1)
-    job_timeout_seconds: float = Field(1800, gt=0)
+    job_timeout_seconds: float = Field(
+        1800,
+        gt=0,
+        description="Time limit per job, from when a worker takes it until its files are stored.",
+    )
     lease_seconds: float = Field(30, gt=0)
     scheduler_interval_seconds: float = Field(0.2, gt=0)
     sweep_interval_seconds: float = Field(60, gt=0)

@@ -167,11 +167,19 @@ def test_no_failure_without_a_trigger() -> None:
         ({"frame_delay": -1}, "frame_delay"),
         ({"fail": "explode"}, "fail must be one of"),
         ({"fail_at": 1.5}, "fail_at"),
+        ({"frames_first": "yes"}, "frames_first must be true or false"),
     ],
 )
 def test_options_are_validated(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         FakeEngine(options)
+
+
+def test_frames_first_makes_workers_pipeline_its_output() -> None:
+    from reelbox.executors.stages import pipelines_output
+
+    assert not pipelines_output(FakeEngine({}))
+    assert pipelines_output(FakeEngine({"frames_first": True}))
 
 
 # -- failures that end or stall the process: run in spawned children -----------------------

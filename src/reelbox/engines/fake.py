@@ -16,6 +16,10 @@ each when `fail_at` (fraction of the frames, default 0.5) of the clip has been p
 a documented feature for testing clients (docs/fake-engine.md): never serve a fake profile to
 untrusted clients.
 
+With `frames_first = true` it says, like a diffusion model, that it computes every frame
+before the first comes out (`computes_frames_first`), so workers store its videos while the
+next job runs (executors/stages.py).
+
 Like an engine with weights, it has a `warm_up()` that workers call when they start: it sleeps
 `warm_up_delay` seconds (default 0) once. With `warm = false` workers skip it and the first
 `generate` pays the delay instead (a profile that loads lazily).
@@ -50,7 +54,7 @@ EXIT_CODE: Final = 3
 SAMPLE_RATE: Final = 48_000
 _BLOCK = 64 * 1024 * 1024
 _OPTIONS: Final = frozenset(
-    {"fps", "audio", "frame_delay", "fail", "fail_at", "warm_up_delay", "warm"}
+    {"fps", "audio", "frame_delay", "fail", "fail_at", "warm_up_delay", "warm", "frames_first"}
 )
 _TRIGGER = re.compile(r"\[fail:(raise|exit|hang|memory)\]")
 _INDEX_CELLS = 16
@@ -98,6 +102,12 @@ class FakeEngine:
         warm = options.get("warm", True)
         if not isinstance(warm, bool):
             raise ValueError(f"fake engine option warm must be true or false, got {warm!r}")
+        frames_first = options.get("frames_first", False)
+        if not isinstance(frames_first, bool):
+            raise ValueError(
+                f"fake engine option frames_first must be true or false, got {frames_first!r}"
+            )
+        self.computes_frames_first: bool = frames_first
         self.fps: int = fps
         self.audio: bool = audio
         self.frame_delay = float(delay)

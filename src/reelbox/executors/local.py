@@ -4,6 +4,13 @@ The parent (the API server's scheduler thread) hands claimed jobs to idle worker
 watches them: a worker that dies has its job re-queued (or failed once attempts run out) and is
 replaced; a job that runs past the time limit has its worker killed and fails with `timeout`.
 
+The time limit covers the job as its user sees it, from when it is sent to a worker until its
+files are stored: with pipelined output (executors/stages.py) a job whose video is still being
+stored when the next job starts keeps its clock. A job that overruns while storing (an object
+store that stopped answering, say) cannot be stopped inside the worker, so the worker is killed:
+the job fails with `timeout`, and the job then in the engine, which did nothing wrong, is put
+back in the queue without spending an attempt.
+
 A worker takes jobs only once it has said it is ready (its engines loaded their weights), so
 the time a worker spends warming up (at start, or after it was replaced) is never counted
 against a job: jobs wait in the queue meanwhile, and a job's clock starts when it is sent.
@@ -63,6 +70,7 @@ class _Slot:
     job: Job | None = None
     started: float = 0.0  # when `job` was sent: its clock for the time limit
     storing: dict[str, Job] = field(default_factory=dict)  # pipelined jobs still being stored
+    sent: dict[str, float] = field(default_factory=dict)  # when each storing job was sent
     slow_warning: bool = False
 
     @property
@@ -226,17 +234,13 @@ class LocalExecutor:
                     reason = f"the worker process died (exit code {dead.exitcode})"
                     log.warning("job %s: %s", job.id, reason)
                     self.store.requeue_or_fail(job.id, attempt=job.attempt, reason=reason)
+                for lost in slot.storing.values():
+                    reason = f"the worker process died while storing (exit code {dead.exitcode})"
+                    self.store.requeue_or_fail(lost.id, attempt=lost.attempt, reason=reason)
                 self._restarted("exited" if dead.exitcode == 0 else "crashed")
                 self._replace(i)
-            elif job is not None and time.monotonic() - slot.started > self.job_timeout:
-                log.warning("job %s exceeded %.0f s; killing its worker", job.id, self.job_timeout)
-                slot.kill()
-                self.store.fail(
-                    job.id,
-                    attempt=job.attempt,
-                    code=FailureCode.TIMEOUT.value,
-                    message=f"The job did not finish within {self.job_timeout:g} seconds.",
-                )
+            elif self._overdue(slot):
+                self._kill_overdue(slot)
                 self._restarted("timeout")
                 self._replace(i)
             else:
@@ -259,17 +263,52 @@ class LocalExecutor:
                 self._unsettled[slot.job.id] = slot.job
             elif len(message) > 2 and message[2] == "storing":
                 slot.storing[slot.job.id] = slot.job  # its outcome comes as ("stored", …)
+                slot.sent[slot.job.id] = slot.started  # its clock keeps running
             slot.job = None
         elif message[0] == "stored":
             if message[2] in _STORAGE_OUTCOMES:
                 self.storage_faults += 1
             job = slot.storing.pop(message[1], None)
+            slot.sent.pop(message[1], None)
             if job is not None and message[2] == RunOutcome.STORAGE_FAULT.value:
                 self._unsettled[job.id] = job
 
     def _restarted(self, reason: str) -> None:
         if self.watch is not None:
             self.watch.worker_restarted(reason)
+
+    def _overdue(self, slot: _Slot) -> list[Job]:
+        """The slot's jobs past the time limit: in the engine, or still being stored."""
+        now = time.monotonic()
+        late = [j for j in slot.storing.values() if now - slot.sent[j.id] > self.job_timeout]
+        if slot.job is not None and now - slot.started > self.job_timeout:
+            late.append(slot.job)
+        return late
+
+    def _kill_overdue(self, slot: _Slot) -> None:
+        """Kill a worker with a job past its time limit: fail that job, requeue the others."""
+        overdue = self._overdue(slot)
+        log.warning(
+            "job %s exceeded %.0f s; killing its worker",
+            ", ".join(j.id for j in overdue),
+            self.job_timeout,
+        )
+        slot.kill()
+        for job in overdue:
+            message = f"The job did not finish within {self.job_timeout:g} seconds."
+            if job is not slot.job:
+                message += " Its video was made but could not be stored in time."
+            self.store.fail(
+                job.id, attempt=job.attempt, code=FailureCode.TIMEOUT.value, message=message
+            )
+        others = [j for j in [*slot.storing.values(), slot.job] if j and j not in overdue]
+        for job in others:  # their worker was killed for another job's sake
+            reason = "its worker was replaced: another job in it ran past the time limit"
+            if not self.store.requeue_unspent(job.id, attempt=job.attempt, reason=reason):
+                self.store.requeue_or_fail(job.id, attempt=job.attempt, reason=reason)
+        slot.job = None
+        slot.storing.clear()
+        slot.sent.clear()
 
     def _settle_storage_faults(self) -> None:
         for job_id, job in list(self._unsettled.items()):

@@ -14,6 +14,7 @@ anchors), and every frame made is resampled to the requested size on its way to 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -81,8 +82,8 @@ class _Plan:
 class DiffusersEngine:
     """A profile of a diffusers video family; see `options.py` for its settings."""
 
-    # Every frame exists before the first is yielded: a worker may store this job's video
-    # while the next job denoises (executors/stages.py).
+    # Denoising ends before the first frame is yielded (the decode may go on chunk by chunk):
+    # a worker may store this job's video while the next job denoises (executors/stages.py).
     computes_frames_first = True
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
@@ -293,18 +294,26 @@ class DiffusersEngine:
                 references=references,
                 strength=self.options.strength,
             )
-            made, sound = self._call(spec, use, call, seed=spec.seed + index, monitor=monitor)
+            chunks, sound = self._call(spec, use, call, seed=spec.seed + index, monitor=monitor)
+            # Frames come in chunks as the VAE decodes (decoding.py) or all at once; each chunk
+            # goes on to the encoder before the next is decoded.
+            wanted = segment.skip + segment.keep
+            made = 0
+            tail: list[Frame] = []  # the frames the next segment continues from
+            for chunk in chunks:
+                start, made = made, made + len(chunk)
+                kept = chunk[max(0, segment.skip - start) : max(0, wanted - start)]
+                tail = (tail + chunk[: max(0, wanted - start)])[-family.context_frames :]
+                if kept:
+                    yield [fit_frame(frame, plan.output) for frame in kept], None
             done += self._call_units(plan, segment)
             monitor.advance_to(done)
-            if len(made) < segment.skip + segment.keep:
-                raise EngineError(
-                    f"{use.pipeline} made {len(made)} frames, expected {segment.frames}"
-                )
-            kept = made[segment.skip : segment.skip + segment.keep]
-            context = made[: segment.skip + segment.keep][-family.context_frames :]
+            if made < wanted:
+                raise EngineError(f"{use.pipeline} made {made} frames, expected {segment.frames}")
+            context = tail
             if sound is not None:
                 sound = _audio_window(sound, spec.fps, skip=segment.skip, keep=segment.keep)
-            yield [fit_frame(frame, plan.output) for frame in kept], sound
+                yield [], sound
 
     def _call(
         self,
@@ -314,16 +323,16 @@ class DiffusersEngine:
         *,
         seed: int,
         monitor: StepMonitor,
-    ) -> tuple[list[Frame], AudioTrack | None]:
-        """One pipeline call: its frames at the render size, and its sound if it makes any."""
+    ) -> tuple[Iterator[list[Frame]], AudioTrack | None]:
+        """One pipeline call: its frames at the render size in chunks, and its sound if any.
+
+        Where the family's VAE decodes in temporal chunks (decoding.py) the pipeline stops at
+        its latents and each chunk is decoded as it is pulled; otherwise there is one chunk.
+        """
         import torch
 
-        from reelbox.engines.diffusers.loading import (
-            call_parameters,
-            is_out_of_memory,
-            place,
-            recover_device,
-        )
+        from reelbox.engines.diffusers.decoding import decodes_in_chunks, leading_latents
+        from reelbox.engines.diffusers.loading import call_parameters, place, recover_device
 
         options, family = self.options, self.options.family
         pipe = self._pipeline(use.pipeline)
@@ -334,11 +343,12 @@ class DiffusersEngine:
             self._offloaded = pipe
         accepted = call_parameters(pipe)
         width, height = call.size
+        chunked = decodes_in_chunks(pipe, options)
         arguments: dict[str, Any] = {
             "prompt": spec.prompt,
             "num_inference_steps": options.steps,
             "generator": torch.Generator(device="cpu").manual_seed(seed),
-            "output_type": "np",
+            "output_type": "latent" if chunked else "np",
         }
         optional = {
             "negative_prompt": options.negative_prompt or None,
@@ -364,21 +374,64 @@ class DiffusersEngine:
             # The engine's boundary: a pipeline error fails this job with a message, and the
             # device is cleaned up for the next one.
             recover_device(options.device)
-            if is_out_of_memory(exc):
-                raise EngineError(
-                    f"out of memory on {options.device} making {width}x{height} x {call.frames} "
-                    "frames: set offload = 'model' (or 'group'), vae_tiling = true, a smaller "
-                    "resolution tier, or fewer seconds"
-                ) from exc
-            raise EngineError(f"{use.pipeline} failed: {type(exc).__name__}: {exc}") from exc
-        monitor.call_ended()
+            raise self._failure(exc, use, call) from exc
+        monitor.call_ended()  # with latents out, the decode is timed chunk by chunk below
         if monitor.cancelled:
             monitor.check()
+        if chunked:
+            skip = leading_latents(pipe, arguments)
+            return self._decoded(
+                pipe, output.frames, skip=skip, use=use, call=call, monitor=monitor
+            ), None
         frames = _uint8_frames(output.frames[0])
         sound = None
         if family.audio and getattr(output, "audio", None) is not None:
             sound = to_track(output.audio, int(pipe.vocoder.config.output_sampling_rate))
-        return frames, sound
+        return iter([frames]), sound
+
+    def _decoded(
+        self,
+        pipe: Any,
+        latents: Any,
+        *,
+        skip: int,
+        use: PipelineUse,
+        call: CallInputs,
+        monitor: StepMonitor,
+    ) -> Iterator[list[Frame]]:
+        """A call's frames decoded chunk by chunk, each step of the decode shown as progress."""
+        from reelbox.engines.diffusers.decoding import decoded_chunks
+        from reelbox.engines.diffusers.loading import recover_device
+
+        count = max(1, int(latents.shape[2]) - skip)
+        share = decode_units(self.options.steps) / count
+        with contextlib.closing(decoded_chunks(pipe, latents, skip=skip)) as chunks:
+            while True:
+                monitor.check()
+                try:
+                    with monitor.timings.stage("decode"):
+                        chunk = next(chunks, None)
+                except Exception as exc:  # the same boundary as the pipeline call's
+                    recover_device(self.options.device)
+                    raise self._failure(exc, use, call) from exc
+                if chunk is None:
+                    return
+                monitor.advance(share)
+                yield _uint8_frames(chunk)
+
+    def _failure(self, exc: Exception, use: PipelineUse, call: CallInputs) -> EngineError:
+        """The message a failed pipeline call (or decode) fails its job with."""
+        from reelbox.engines.diffusers.loading import is_out_of_memory
+
+        device = self.options.device
+        if is_out_of_memory(exc):
+            width, height = call.size
+            return EngineError(
+                f"out of memory on {device} making {width}x{height} x {call.frames} "
+                "frames: set offload = 'model' (or 'group'), vae_tiling = true, a smaller "
+                "resolution tier, or fewer seconds"
+            )
+        return EngineError(f"{use.pipeline} failed: {type(exc).__name__}: {exc}")
 
     def _pipeline(self, name: str) -> Any:
         """The loaded pipeline of class `name`, sharing the family pipeline's components."""

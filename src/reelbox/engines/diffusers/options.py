@@ -114,6 +114,7 @@ _KNOWN = frozenset(
         "offload",
         "vae_tiling",
         "vae_slicing",
+        "streaming_decode",
         "audio",
         "warm",
         "parallel",
@@ -183,6 +184,8 @@ class ProfileOptions:
     offload: str | None = None
     vae_tiling: bool = False
     vae_slicing: bool = False
+    # Decode chunk by chunk into the encoder where the family allows (decoding.py).
+    streaming_decode: bool = True
     audio: AudioOptions | None = None
     warm: bool = True  # workers load the weights when they start (false: on the first job)
     # Context parallelism over a multi-GPU job's ranks: (ulysses degree, ring degree).
@@ -272,6 +275,7 @@ def parse_options(options: Mapping[str, Any]) -> ProfileOptions:
         offload=offload,
         vae_tiling=_bool(options, "vae_tiling"),
         vae_slicing=_bool(options, "vae_slicing"),
+        streaming_decode=_bool(options, "streaming_decode", default=True),
         audio=_audio(options.get("audio"), device=device, dtype=dtype),
         warm=_bool(options, "warm", default=True),
         parallel=_parallel(options.get("parallel")),
