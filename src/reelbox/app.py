@@ -235,6 +235,7 @@ def create_app(
             quotas=Quotas(engine, defaults=quota_defaults(settings)),
             trace_context=tracing.current_context if tracing is not None else _untraced,
         )
+        await services.videos.open()  # PostgreSQL's read pool (store/video_reads.py)
         metrics.bind(engine=engine, moderation_log=services.moderation_log)
         if settings.metrics_port is not None:
             metrics.serve(host=settings.host, port=settings.metrics_port)
@@ -263,7 +264,7 @@ def create_app(
             metrics.close()
             await webhooks.stop()
             await moderator.aclose()
-            services.videos.close()
+            await services.videos.aclose()
             if scheduler is not None:
                 scheduler.stop()
             engine.dispose()

@@ -3,10 +3,15 @@ the latest committed state, the same visibility rules."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+
+import pytest
+from sqlalchemy import text
 
 from reelbox.api.video_jobs import video_json
 from reelbox.jobs.spec import GenerationSpec, Mode
+from reelbox.store.database import connect, migrate
 from reelbox.store.rows import NewJob
 from reelbox.store.store import Store
 from reelbox.store.video_reads import VideoReader
@@ -110,3 +115,76 @@ def test_a_lean_page_matches_the_page_of_jobs(store: Store, clock) -> None:  # t
     rows, has_more = store.list_videos(project="a", dialect="openai", limit=2, after=None)
     assert [r.id for r in rows] == ["video_4", "video_3"] and has_more
     reader.close()
+
+
+async def _fetched(reader: VideoReader, job_id: str, project: str = "a") -> object:
+    return await reader.fetch(job_id, project=project)
+
+
+def test_the_awaited_reads_agree_with_the_store_on_both_databases(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    """`fetch`/`fetch_page` are what the API awaits: SQLite's own connections, PostgreSQL's
+    async pool. Same Video, same pages (cursor, order, has_more), same visibility."""
+    for i in range(5):
+        _create(store, f"video_{i}")
+        if i % 2:
+            clock.advance(1)
+    _create(store, "video_other", project="b")
+    store.cancel("video_3", project="a")
+
+    async def check() -> None:
+        reader = VideoReader(store.engine)
+        await reader.open()
+        try:
+            for job_id in ("video_0", "video_4"):
+                job = store.get_job(job_id)
+                row = await reader.fetch(job_id, project="a")
+                assert job is not None and row is not None
+                assert video_json(row) == video_json(job)
+            assert await reader.fetch("video_other", project="a") is None
+            assert await reader.fetch("video_3", project="a") is None  # deleted
+            for order in ("desc", "asc"):
+                for after in (None, "video_1", "video_2", "video_missing"):
+                    want = store.list_videos(
+                        project="a", dialect="openai", limit=2, order=order, after=after
+                    )
+                    got = await reader.fetch_page(
+                        project="a", dialect="openai", limit=2, order=order, after=after
+                    )
+                    assert got == want
+        finally:
+            await reader.aclose()
+
+    asyncio.run(check())
+
+
+@pytest.mark.postgres
+def test_a_dropped_postgres_connection_is_replaced_without_an_error(postgres_url: str) -> None:
+    """A server restart or failover closes the pool's connections: the next read takes a
+    fresh one instead of failing the poll."""
+    store = Store(connect(postgres_url))
+    migrate(store.engine)
+    _create(store, "video_1")
+
+    async def check() -> None:
+        reader = VideoReader(store.engine)
+        await reader.open()
+        try:
+            assert await reader.fetch("video_1", project="a") is not None
+            with store.engine.connect() as conn:  # end every other session on this database
+                ended = conn.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM"
+                        " pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid()) AS t"
+                    )
+                ).scalar_one()
+            assert ended >= 1  # the reader's pooled connection was among them
+            for _ in range(3):
+                assert await reader.fetch("video_1", project="a") is not None
+        finally:
+            await reader.aclose()
+
+    try:
+        asyncio.run(check())
+    finally:
+        store.engine.dispose()

@@ -109,9 +109,9 @@ async def list_videos(request: Request, services: ServicesDep, project: ProjectD
     if order not in ("asc", "desc"):
         raise v.invalid_value("order", order, ("asc", "desc"))
     after = query.get("after") or None
-    # Like retrieve: a lean SQLite page on the event loop (its own connections, never the
-    # pool), PostgreSQL through the threadpool.
-    lean = services.videos.page(
+    # Like retrieve: a lean page on the event loop (SQLite's own connections, or PostgreSQL's
+    # read pool); `Store.list_videos` in the threadpool only without psycopg's pool package.
+    lean = await services.videos.fetch_page(
         project=project, dialect="openai", limit=limit, order=order, after=after
     )
     rows, has_more = lean if lean is not None else await services.service.run(

@@ -91,12 +91,9 @@ async def retrieve_row(services: Services, video_id: str, project: str) -> Video
 
     On SQLite the lean reader runs on the event loop: it has its own read-only connections
     (never the SQLAlchemy pool, so it cannot wait for one) and WAL reads do not wait on writers.
-    On PostgreSQL (a network round trip through the pool) it runs in the threadpool.
+    On PostgreSQL it awaits its own small async pool, also on the loop.
     """
-    if services.store.local:
-        row = services.videos.get(video_id, project=project)
-    else:
-        row = await services.service.run(services.videos.get, video_id, project=project)
+    row = await services.videos.fetch(video_id, project=project)
     if row is None or row.dialect != "openai":
         raise video_not_found(video_id)
     log_context.job_id.set(row.id)  # on this request's log lines (the lean row has no profile)
