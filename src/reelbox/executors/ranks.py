@@ -82,17 +82,21 @@ class RankGroup:
         return self.rank == 0
 
     def message(self, kind: int, value: int = 0, *, timeout: timedelta | None = None) -> int:
-        """Send `[kind, value]`, get the sum of the values; raises OutOfStep on a kind mismatch
-        (and RuntimeError when `timeout` passes first)."""
+        """Send `[kind, value]`, get the sum of the values; raises OutOfStep on a kind mismatch,
+        when `timeout` passes first, or when the transport fails (gloo reports a rank that died
+        as a plain RuntimeError, "Connection reset by peer": the group is lost all the same)."""
         import torch
         import torch.distributed as dist
 
         tensor = torch.tensor([kind, value], dtype=torch.int64)
-        work = dist.all_reduce(tensor, group=self._control, async_op=True)
-        if timeout is None:
-            work.wait()
-        else:
-            work.wait(timeout=timeout)
+        try:
+            work = dist.all_reduce(tensor, group=self._control, async_op=True)
+            if timeout is None:
+                work.wait()
+            else:
+                work.wait(timeout=timeout)
+        except RuntimeError as exc:
+            raise OutOfStep(f"rank {self.rank}: the control channel failed: {exc}") from exc
         if int(tensor[0]) != kind * self.world_size:
             raise OutOfStep(f"rank {self.rank} expected {kind}, the group sent {int(tensor[0])}")
         return int(tensor[1])
@@ -158,10 +162,25 @@ def _group_lost_ends_process() -> Iterator[None]:
 
     try:
         yield
-    except (OutOfStep, dist.DistError) as exc:
-        log.error("the job group lost a rank (%s); rank 0 stops for the group to be rebuilt", exc)
+    except Exception as exc:
+        # The engine wraps what fails inside its pipeline call (a cancel check at a step end
+        # included) in its own EngineError: look down the chain for the group's failure.
+        lost = next((e for e in _chain(exc) if isinstance(e, OutOfStep | dist.DistError)), None)
+        if lost is None:
+            raise
+        log.error("the job group lost a rank (%s); rank 0 stops for the group to be rebuilt", lost)
         logging.shutdown()
         os._exit(EXIT_GROUP_LOST)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and the exceptions it was raised from or during, innermost last."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def follow(group: RankGroup, *, engine: Engine, blobs: BlobStore) -> bool:
