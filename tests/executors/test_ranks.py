@@ -3,39 +3,46 @@ lost, however the engine wrapped that failure; other failures stay the job's own
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable
+import logging
+import os
+
+import pytest
 
 from reelbox.engines.base import EngineError
 from reelbox.executors.ranks import EXIT_GROUP_LOST, OutOfStep, _chain, _group_lost_ends_process
 
 
-def _raise_wrapped_group_loss() -> None:
-    with _group_lost_ends_process():
+class Exited(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@pytest.fixture
+def exits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`os._exit` raises instead of ending the test process (and logging stays up)."""
+
+    def _exit(code: int) -> None:
+        raise Exited(code)
+
+    monkeypatch.setattr(os, "_exit", _exit)
+    monkeypatch.setattr(logging, "shutdown", lambda: None)
+
+
+@pytest.mark.usefixtures("exits")
+def test_a_group_loss_wrapped_by_the_engine_still_ends_rank_0() -> None:
+    with pytest.raises(Exited) as ended, _group_lost_ends_process():
         try:
             raise OutOfStep("rank 0: the control channel failed: Connection reset by peer")
         except OutOfStep as exc:  # what the diffusers engine does at its pipeline boundary
             raise EngineError("WanPipeline failed: OutOfStep: ...") from exc
+    assert ended.value.code == EXIT_GROUP_LOST
 
 
-def _raise_engine_error() -> None:
-    with _group_lost_ends_process():
-        raise EngineError("out of memory")
-
-
-def _exit_code(target: Callable[[], None]) -> int | None:
-    process = multiprocessing.get_context("spawn").Process(target=target)
-    process.start()
-    process.join(60)
-    return process.exitcode
-
-
-def test_a_group_loss_wrapped_by_the_engine_still_ends_rank_0() -> None:
-    assert _exit_code(_raise_wrapped_group_loss) == EXIT_GROUP_LOST
-
-
+@pytest.mark.usefixtures("exits")
 def test_an_engine_error_of_its_own_is_raised_to_fail_the_job() -> None:
-    assert _exit_code(_raise_engine_error) == 1  # the exception ended the process, not os._exit
+    with pytest.raises(EngineError, match="out of memory"), _group_lost_ends_process():
+        raise EngineError("out of memory")
 
 
 def test_the_chain_follows_causes_and_contexts_once() -> None:
