@@ -316,6 +316,7 @@ def create_app(
             *([] if settings.public_docs else DOCS_PATHS),
             *([] if settings.public_metrics else METRICS_PATHS),
         ],
+        fast_polls=tracing is None,  # traced: every request gets its span
     )
     return app
 

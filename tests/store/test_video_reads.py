@@ -23,8 +23,15 @@ def _create(store: Store, job_id: str, project: str = "a") -> None:
         mode=Mode.TEXT, prompt="a cat", width=64, height=48, seconds=1.0, seed=7, profile="p"
     )
     store.create_job(
-        NewJob(id=job_id, project=project, dialect="openai", model="sora-2", spec=spec,
-               seconds="4", remixed_from_video_id="video_src"),
+        NewJob(
+            id=job_id,
+            project=project,
+            dialect="openai",
+            model="sora-2",
+            spec=spec,
+            seconds="4",
+            remixed_from_video_id="video_src",
+        ),
         queue_cap=10,
     )
 
@@ -188,3 +195,53 @@ def test_a_dropped_postgres_connection_is_replaced_without_an_error(postgres_url
         asyncio.run(check())
     finally:
         store.engine.dispose()
+
+
+def test_concurrent_reads_get_their_own_answers_in_shared_round_trips(store: Store) -> None:
+    """Under load PostgreSQL's retrieves go in batches and identical pages share one read
+    (store/coalescing.py): each caller still gets exactly its own video, and only its
+    project's."""
+    for i in range(12):
+        _create(store, f"video_{i}", project="a" if i % 3 else "b")
+    store.cancel("video_4", project="a")  # deleted: visible to nobody
+
+    async def check() -> None:
+        reader = VideoReader(store.engine)
+        await reader.open()
+        queries = 0
+        if not store.local:
+            query = reader._query
+
+            async def counted(sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+                nonlocal queries
+                queries += 1
+                return await query(sql, params)
+
+            reader._query = counted  # type: ignore[method-assign]
+        try:
+            asks = [(f"video_{i}", project) for i in range(13) for project in ("a", "b")] * 2
+            rows = await asyncio.gather(*(reader.fetch(v, project=p) for v, p in asks))
+            for (video_id, project), row in zip(asks, rows, strict=True):
+                job = store.get_job(video_id)
+                visible = job is not None and job.project == project and video_id != "video_4"
+                assert (row is not None) == visible, (video_id, project)
+                if row is not None:
+                    assert video_json(row) == video_json(job)  # type: ignore[arg-type]
+            pages = await asyncio.gather(
+                *(reader.fetch_page(project="a", dialect="openai", limit=3, order="desc",
+                                    after=None) for _ in range(10)),
+                reader.fetch_page(project="b", dialect="openai", limit=3, order="asc", after=None),
+            )  # fmt: skip
+            want_a = store.list_videos(
+                project="a", dialect="openai", limit=3, order="desc", after=None
+            )
+            want_b = store.list_videos(
+                project="b", dialect="openai", limit=3, order="asc", after=None
+            )
+            assert pages == [want_a] * 10 + [want_b]
+            if not store.local:  # 52 retrieves and 11 pages in far fewer round trips
+                assert queries <= 6, queries
+        finally:
+            await reader.aclose()
+
+    asyncio.run(check())

@@ -3,7 +3,8 @@
 In order (docs/security.md, "The edge"): count and time the request (observability/metrics.py);
 give it an id (`x-request-id`, api/request_id.py); answer unexpected errors with a generic 500
 (api/server_errors.py); refuse a hostile request target, a request from beyond this machine in
-open mode, or a private path without a key (api/guards.py); cap the body (api/body_cap.py).
+open mode, or a private path without a key (api/guards.py); answer a plain poll without the
+router (api/polling.py); cap the body (api/body_cap.py).
 
 These were six middlewares, one per concern, and each wrapped `send` (some `receive` too) and
 built its objects on every request: about a tenth of a polled retrieve's cost went to passing
@@ -13,7 +14,8 @@ the guards read the headers in one pass, and a request without a body (no `Conte
 need. Each module above still owns its rules; this one only puts them in order.
 
 Requests the edge refuses itself are counted under the route `(refused)`, with their status;
-requests no route matched stay `(unmatched)`.
+requests no route matched stay `(unmatched)`; polls answered on the fast path are counted under
+their route's template.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reelbox.api import body_cap, guards, server_errors
+from reelbox.api import body_cap, guards, polling, server_errors
 from reelbox.api.request_id import STATE_KEY, new_request_id
 from reelbox.observability import logs as log_context
 from reelbox.observability.metrics import Metrics, route_of
@@ -43,9 +45,12 @@ class Edge:
         max_body_bytes: int,
         local_only: guards.LocalOnly | None,
         private_paths: Collection[str] = (),
+        fast_polls: bool = True,
     ) -> None:
-        """`local_only`: open mode's policy (None in keys mode); `private_paths`: keys mode's."""
+        """`local_only`: open mode's policy (None in keys mode); `private_paths`: keys mode's;
+        `fast_polls`: answer plain polls here (api/polling.py)."""
         self.app = app
+        self.fast_polls = fast_polls
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.local_only = local_only
@@ -109,8 +114,10 @@ class Edge:
             refusal = guards.private_path_refusal(scope)
         if refusal is None:
             length = headers.get(b"content-length")
-            if length is None and b"transfer-encoding" not in headers:
-                await self.app(scope, receive, send)  # no body: nothing to count
+            if length is None and b"transfer-encoding" not in headers:  # no body to count
+                if self.fast_polls and (route := await polling.answer(scope, receive, send)):
+                    return route
+                await self.app(scope, receive, send)
                 return None
             declared = body_cap.declared_length(length)
             if declared is None or declared <= self.max_body_bytes:

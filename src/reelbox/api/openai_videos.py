@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import QueryParams
 
 from reelbox.api import validation as v
-from reelbox.api.deps import CallerDep, ProjectDep, ServicesDep
+from reelbox.api.deps import CallerDep, ProjectDep, Services, ServicesDep
 from reelbox.api.downloads import ensure_downloadable, file_response
 from reelbox.api.forms import read_fields
 from reelbox.api.inputs import fitted_reference_png, image_bytes
@@ -20,7 +21,7 @@ from reelbox.api.video_jobs import (
     random_seed,
     resolve_model,
     retrieve_row,
-    video_json,
+    video_list_response,
     video_not_found,
     video_response,
 )
@@ -96,7 +97,11 @@ async def create_video(request: Request, services: ServicesDep, caller: CallerDe
 
 @router.get("/videos")
 async def list_videos(request: Request, services: ServicesDep, project: ProjectDep) -> Response:
-    query = request.query_params
+    return await video_page(services, project, request.query_params)
+
+
+async def video_page(services: Services, project: str, query: QueryParams) -> Response:
+    """A page of the project's videos (A4); also the polling fast path's (api/polling.py)."""
     limit_text = query.get("limit", "20")
     limit = v.query_int(
         limit_text,
@@ -122,16 +127,7 @@ async def list_videos(request: Request, services: ServicesDep, project: ProjectD
         order=order,
         after=after,
     )
-    data = [video_json(row) for row in rows]
-    return JSONResponse(
-        {
-            "object": "list",
-            "data": data,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-            "has_more": has_more,
-        }
-    )
+    return video_list_response(rows, has_more=has_more)
 
 
 @router.get("/videos/{video_id}")

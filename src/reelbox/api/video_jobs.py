@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from reelbox.api import validation as v
 from reelbox.api.deployments import resolve_deployment
@@ -26,6 +29,7 @@ __all__ = [
     "retrieve_row",
     "source_model",
     "video_json",
+    "video_list_response",
     "video_not_found",
     "video_response",
 ]
@@ -53,11 +57,35 @@ def video_json(job: Job | VideoRow) -> dict[str, Any]:
     }
 
 
-def video_response(job: Job | VideoRow, services: Services) -> JSONResponse:
+def video_response(job: Job | VideoRow, services: Services) -> Response:
     headers = {}
     if not job.status.terminal:
         headers["openai-poll-after-ms"] = str(services.settings.poll_after_ms)
+    if isinstance(job, VideoRow):
+        return Response(video_text(job), media_type="application/json", headers=headers)
     return JSONResponse(video_json(job), headers=headers)
+
+
+def video_list_response(rows: Sequence[VideoRow], *, has_more: bool) -> Response:
+    """The list object (A4) around `rows`: the same bytes as `JSONResponse` of its dict."""
+    first, last = (_text(rows[0].id), _text(rows[-1].id)) if rows else ("null", "null")
+    body = (
+        f'{{"object":"list","data":[{",".join(video_text(row) for row in rows)}],'
+        f'"first_id":{first},"last_id":{last},"has_more":{"true" if has_more else "false"}}}'
+    )
+    return Response(body, media_type="application/json")
+
+
+@lru_cache(maxsize=4096)
+def video_text(row: VideoRow) -> str:
+    """A row's Video object as JSON text, encoded as `JSONResponse` encodes; cached by the row's
+    whole content, since a polled video mostly reads the same (a finished one never changes),
+    and encoding it cost more than the rest of a list request (docs/benchmarks.md)."""
+    return _text(video_json(row))
+
+
+def _text(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def resolve_model(

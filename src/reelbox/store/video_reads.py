@@ -14,16 +14,18 @@ to SQLAlchemy in a worker thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import threading
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from anyio import to_thread
 from sqlalchemy import Engine, bindparam, select
 
 from reelbox.jobs.status import JobStatus
+from reelbox.store.coalescing import Coalescer
 from reelbox.store.tables import jobs
 
 WIRE_COLUMNS = (
@@ -54,10 +56,19 @@ _PAGE_SQL = (
     "ORDER BY created_at {direction}, id {direction} LIMIT ?"
 )
 _ANCHOR_SQL = "SELECT created_at, id FROM jobs WHERE id = ? AND project = ?"
+# PostgreSQL: the retrieves waiting at one moment, in one round trip (store/coalescing.py).
+_MANY_SQL = (
+    f"SELECT {', '.join(WIRE_COLUMNS)}, project FROM jobs "
+    "WHERE id = ANY(%s) AND deleted_at IS NULL"
+)
 
 POOL_SIZE = 8  # PostgreSQL connections each process keeps for these reads, at most
+RETRIEVES_IN_FLIGHT = 2  # batches of concurrent retrieves sent at once (the rest wait and join)
 
 log = logging.getLogger(__name__)
+
+_PageKey = tuple[str, str, int, str, str | None]  # project, dialect, limit, order, after
+_Page = tuple[list["VideoRow"], bool]
 
 
 def _pg(sql: str) -> str:
@@ -65,9 +76,11 @@ def _pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-@dataclass(frozen=True, slots=True)
-class VideoRow:
-    """What the Video object shows of a job (the same names as `Job`'s fields)."""
+class VideoRow(NamedTuple):
+    """What the Video object shows of a job (the same names as `Job`'s fields).
+
+    A named tuple: a page is built from up to 101 of these per request, and a tuple is built
+    four times faster than a frozen dataclass (which sets each field through `object`)."""
 
     id: str
     dialect: str
@@ -90,27 +103,13 @@ class VideoRow:
         return f"{self.width}x{self.height}"
 
 
-def video_row(values: tuple[Any, ...]) -> VideoRow:
-    """A row of `WIRE_COLUMNS`, in that order."""
-    (vid, dialect, model, status, progress, created, completed, expires, prompt, width, height,
-     seconds, remixed, code, message) = values  # fmt: skip
-    return VideoRow(
-        id=str(vid),
-        dialect=str(dialect),
-        model=str(model),
-        status=JobStatus(status),
-        progress=int(progress),
-        created_at=int(created),
-        completed_at=None if completed is None else int(completed),
-        expires_at=None if expires is None else int(expires),
-        prompt=str(prompt),
-        width=int(width),
-        height=int(height),
-        seconds=str(seconds),
-        remixed_from_video_id=None if remixed is None else str(remixed),
-        error_code=None if code is None else str(code),
-        error_message=None if message is None else str(message),
-    )
+_STATUS = {status.value: status for status in JobStatus}
+
+
+def video_row(values: Sequence[Any]) -> VideoRow:
+    """A row of `WIRE_COLUMNS`, in that order. Both drivers already give `int` for the integer
+    columns and `str` for the text ones; only the status becomes its enum."""
+    return VideoRow(values[0], values[1], values[2], _STATUS[values[3]], *values[4:15])
 
 
 class VideoReader:
@@ -121,6 +120,10 @@ class VideoReader:
         self.engine = engine
         self._sqlite_path = engine.url.database if engine.dialect.name == "sqlite" else None
         self._pool: Any = None  # psycopg_pool.AsyncConnectionPool, once `open`ed (PostgreSQL)
+        # Concurrent retrieves share round trips; identical page requests share one read (the
+        # rows are read-only to the callers).
+        self._retrieves = Coalescer(self._fetch_many, max_in_flight=RETRIEVES_IN_FLIGHT)
+        self._pages = Coalescer(self._pages_many, max_in_flight=RETRIEVES_IN_FLIGHT)
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -198,8 +201,11 @@ class VideoReader:
             return self.get(video_id, project=project)
         if self._pool is None:
             return await to_thread.run_sync(lambda: self.get(video_id, project=project))
-        rows = await self._query(_pg(_SQL), (video_id, project))
-        return video_row(rows[0]) if rows else None
+        return await self._retrieves.load((video_id, project))
+
+    async def _fetch_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], VideoRow]:
+        rows = await self._query(_MANY_SQL, ([video_id for video_id, _ in keys],))
+        return {(r[0], r[-1]): video_row(r) for r in rows}
 
     async def fetch_page(
         self, *, project: str, dialect: str, limit: int, order: str, after: str | None
@@ -211,6 +217,15 @@ class VideoReader:
             )
         if self._pool is None:
             return None
+        return await self._pages.load((project, dialect, limit, order, after))
+
+    async def _pages_many(self, keys: list[_PageKey]) -> dict[_PageKey, _Page]:
+        pages = await asyncio.gather(*(self._page(*key) for key in keys))
+        return dict(zip(keys, pages, strict=True))
+
+    async def _page(
+        self, project: str, dialect: str, limit: int, order: str, after: str | None
+    ) -> _Page:
         params: list[Any] = [project, dialect]
         cursor = ""
         if after is not None:
