@@ -1,5 +1,5 @@
 """The Ray executor's start-up checks: a profile whose replicas fit on no node is refused, and
-its pools follow the profiles' settings."""
+its pools follow the profiles' settings; which named actors and groups a leader removes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from reelbox.executors.ray_executor import RayProfile, check_resources, ray_profiles
+from reelbox.executors.ray_executor import (
+    RayExecutor,
+    RayProfile,
+    check_resources,
+    parse_name,
+    ray_profiles,
+)
+from reelbox.executors.runner import RunSettings
+from reelbox.executors.worker import WorkerConfig
 from reelbox.settings import RayProfileSettings, Settings
 from reelbox.startup import preflight
+from reelbox.store.database import connect
+from reelbox.store.store import Store
 
 NODES = [
     {"Alive": True, "Resources": {"CPU": 8.0, "GPU": 1.0, "a100": 1.0}},
@@ -101,3 +111,34 @@ def test_a_multi_gpu_pool_that_cannot_work_is_refused_before_start(
     settings = _settings(tmp_path, gpus_per_job=2, **profile)
     settings.ray_profiles["pair"] = RayProfileSettings(**pool)  # type: ignore[arg-type]
     assert preflight(settings) is not None and message in str(preflight(settings))
+
+
+def test_pool_members_are_named_by_profile_and_index() -> None:
+    assert parse_name("reelbox-wan-0") == ("wan", 0)
+    assert parse_name("reelbox-reelbox-procedural-12") == ("reelbox-procedural", 12)
+    assert parse_name("reelbox-wan-2-1") == ("wan-2", 1)  # a profile whose name ends in digits
+    for other in ("reelbox-wan", "reelbox--0", "reelbox-wan-x", "serve-wan-0", "wan-0"):
+        assert parse_name(other) is None
+
+
+def test_a_leader_removes_members_of_profiles_gone_or_past_their_replicas(tmp_path: Path) -> None:
+    executor = RayExecutor(
+        address="auto",
+        namespace="reelbox",
+        config=WorkerConfig(
+            database_url="sqlite://",
+            blob_dir=tmp_path,
+            profiles={},
+            run=RunSettings(lease_seconds=30, retention_seconds=60),
+        ),
+        profiles={"wan": RayProfile(replicas=2), "wan-2": RayProfile(replicas=1)},
+        store=Store(connect("sqlite://")),
+        job_timeout=60,
+    )
+    assert executor.unwanted("reelbox-wan-0") is None
+    assert executor.unwanted("reelbox-wan-1") is None
+    assert executor.unwanted("reelbox-wan-2") == "ray_profiles.wan.replicas is 2"
+    assert executor.unwanted("reelbox-wan-2-0") is None  # the first actor of profile 'wan-2'
+    assert executor.unwanted("reelbox-wan-2-1") == "ray_profiles.wan-2.replicas is 1"
+    assert executor.unwanted("reelbox-ltx-0") == "profile 'ltx' is not on Ray any more"
+    assert executor.unwanted("someone-else-0") is None  # not a pool member: never touched
