@@ -119,10 +119,10 @@ class Scheduler:
         this scheduler starts or stops dispatching: `lead()` and `step_down()`, if it has them."""
         if leading == self._leading:
             return
-        self._leading = leading
         hook = getattr(self.executor, "lead" if leading else "step_down", None)
         if callable(hook):
-            hook()
+            hook()  # if it fails (Ray unreachable), the next tick tries again
+        self._leading = leading
 
     def dispatch(self) -> int:
         """Claim jobs into free slots; returns how many started (none while storage fails)."""
