@@ -157,9 +157,11 @@ def test_lowering_replicas_removes_the_extra_actor_once_idle_and_keeps_the_first
     assert [p for p, _ in first.warmed] == ["fake", "fake"] and first.restarts == []
     assert all(WARM_UP <= s < WARM_UP + 5 for _, s in first.warmed)  # measured in the actor
     kept_id = _actor_id("reelbox-fake-0")
-    # A group left by a profile that is gone, and one of a wanted member (kept).
-    placement_group([{"CPU": 0.01}], name="reelbox-gone-0", lifetime="detached")
+    # Placement groups as a multi-GPU profile's replicas have (one per actor, named like it),
+    # and one left by a profile that is gone.
     wanted = placement_group([{"CPU": 0.01}], name="reelbox-fake-0", lifetime="detached")
+    placement_group([{"CPU": 0.01}], name="reelbox-fake-1", lifetime="detached")
+    placement_group([{"CPU": 0.01}], name="reelbox-gone-0", lifetime="detached")
     # Both actors busy: a normal job on the first, a hung one on the second.
     _create(store, "video_1")
     _create(store, "video_2", prompt="a kite [fail:hang]")
@@ -178,9 +180,12 @@ def test_lowering_replicas_removes_the_extra_actor_once_idle_and_keeps_the_first
         new.poll()
         time.sleep(0.05)
     assert "reelbox-fake-1" in _named()
+    assert _groups()["reelbox-fake-1"] != "REMOVED"  # the busy actor's group stays with it
     # The old replica times the hung job out (Ray restarts that actor); the new leader then
     # finds it running nothing and removes it.
     _until(lambda: "reelbox-fake-1" not in _named(), old, new)
+    assert _groups()["reelbox-fake-1"] == "REMOVED"
+    assert _groups()["reelbox-fake-0"] != "REMOVED"
     assert _status(store, "video_2") is JobStatus.FAILED
     assert _status(store, "video_1") is JobStatus.COMPLETED
     # The first actor is the same warm process: no warm-up counted, and it runs the next job.

@@ -405,7 +405,7 @@ class RayExecutor:
             counted = incarnation != actor.incarnation
             if counted:
                 self._restarted("timeout" if actor.timed_out else "crashed")
-            actor.timed_out = False
+                actor.timed_out = False
         actor.incarnation = incarnation
         if counted and self.watch is not None:
             for profile, seconds in dict(report.get("warm_seconds", {})).items():
