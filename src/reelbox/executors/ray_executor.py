@@ -386,19 +386,20 @@ class RayExecutor:
                 actor.profile, self.profiles[actor.profile], parsed[1]
             )
             return
-        if actor.timed_out and report["incarnation"] == actor.incarnation:
+        incarnation = report.get("incarnation") if isinstance(report, dict) else None
+        if actor.timed_out and incarnation is not None and incarnation == actor.incarnation:
             # The process we killed answered before the kill reached it: wait for its restart.
             actor.ready_ref = actor.handle.ready.remote()
             return
         log.info("actor %s ready", actor.name)
         actor.ready_ref = None
         actor.verified = float("-inf")
-        self._count_warm_up(actor, report)
+        if incarnation is not None:  # else an actor of an earlier Reelbox: nothing to count
+            self._count_warm_up(actor, str(incarnation), report)
 
-    def _count_warm_up(self, actor: _Actor, report: dict[str, Any]) -> None:
+    def _count_warm_up(self, actor: _Actor, incarnation: str, report: dict[str, Any]) -> None:
         """Tell the watch of a warm-up this replica saw: an actor it created, or a restart
         (a new incarnation under the name), with the seconds the actor measured."""
-        incarnation = str(report["incarnation"])
         if actor.incarnation is None:
             counted = not actor.existed  # found warm: its warm-up was another leader's
         else:
@@ -467,17 +468,23 @@ class RayExecutor:
         ]
         if not unchecked:
             return
-        refs = [a.handle.status.remote() for a in unchecked]
+        # An actor started by an earlier Reelbox (no incarnation: rolling the replicas leaves
+        # the actors running) has no `status()`; `current()` says what it runs.
+        refs = [
+            a.handle.status.remote() if a.incarnation is not None else a.handle.current.remote()
+            for a in unchecked
+        ]
         finished, _ = ray.wait(refs, num_returns=len(refs), timeout=1)
         for actor, ref in zip(unchecked, refs, strict=True):
             if ref not in finished:
                 continue
             try:
-                incarnation, busy = ray.get(ref)
+                answer = ray.get(ref)
             except ray.exceptions.RayError:  # died or restarting: wait until it is warm again
                 actor.ready_ref = actor.handle.ready.remote()
                 continue
-            if actor.incarnation is not None and incarnation != actor.incarnation:
+            incarnation, busy = answer if actor.incarnation is not None else (None, answer)
+            if incarnation is not None and incarnation != actor.incarnation:
                 # Restarted by Ray since it last answered: `ready()` counts it, then verify.
                 actor.ready_ref = actor.handle.ready.remote()
                 continue
