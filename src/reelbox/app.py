@@ -37,7 +37,7 @@ from reelbox.api.limits import RateLimiter
 from reelbox.blobs.factory import open_blob_store
 from reelbox.blobs.object_store import ObjectBlobStore
 from reelbox.engines.catalog import Catalog, ProfileSpec
-from reelbox.executors.base import Executor
+from reelbox.executors.base import Executor, WorkerWatch
 from reelbox.executors.local import LocalExecutor
 from reelbox.executors.placement import plan_workers
 from reelbox.executors.runner import RunSettings
@@ -80,7 +80,9 @@ def needs_leader(settings: Settings) -> bool:
     return settings.role == "api" or settings.executor == "ray"
 
 
-def build_ray_executor(settings: Settings, *, config: WorkerConfig, store: Store) -> Executor:
+def build_ray_executor(
+    settings: Settings, *, config: WorkerConfig, store: Store, watch: WorkerWatch | None = None
+) -> Executor:
     from reelbox.executors.ray_executor import RayExecutor, ray_profiles
 
     return RayExecutor(
@@ -90,6 +92,7 @@ def build_ray_executor(settings: Settings, *, config: WorkerConfig, store: Store
         profiles=ray_profiles(settings),
         store=store,
         job_timeout=settings.job_timeout_seconds,
+        watch=watch,
     )
 
 
@@ -190,7 +193,9 @@ def create_app(
             )
             executor: Executor
             if settings.executor == "ray":
-                executor = build_ray_executor(settings, config=worker_config, store=store)
+                executor = build_ray_executor(
+                    settings, config=worker_config, store=store, watch=metrics
+                )
             else:
                 executor = local_executor = LocalExecutor(
                     config=worker_config,

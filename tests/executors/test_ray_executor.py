@@ -1,15 +1,30 @@
 """The Ray executor's start-up checks: a profile whose replicas fit on no node is refused, and
-its pools follow the profiles' settings."""
+its pools follow the profiles' settings; which named actors and groups a leader removes; and,
+with `ray.get`/`ray.wait` over refs that are already answered (no Ray runtime), how restarts and
+warm-ups are told apart by each actor process's incarnation (tests/cluster/test_ray_pools.py
+does it on a real Ray)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from reelbox.executors.ray_executor import RayProfile, check_resources, ray_profiles
+from reelbox.executors.ray_executor import (
+    RayExecutor,
+    RayProfile,
+    _Actor,
+    check_resources,
+    parse_name,
+    ray_profiles,
+)
+from reelbox.executors.runner import RunSettings
+from reelbox.executors.worker import WorkerConfig
 from reelbox.settings import RayProfileSettings, Settings
 from reelbox.startup import preflight
+from reelbox.store.database import connect
+from reelbox.store.store import Store
 
 NODES = [
     {"Alive": True, "Resources": {"CPU": 8.0, "GPU": 1.0, "a100": 1.0}},
@@ -101,3 +116,159 @@ def test_a_multi_gpu_pool_that_cannot_work_is_refused_before_start(
     settings = _settings(tmp_path, gpus_per_job=2, **profile)
     settings.ray_profiles["pair"] = RayProfileSettings(**pool)  # type: ignore[arg-type]
     assert preflight(settings) is not None and message in str(preflight(settings))
+
+
+def test_pool_members_are_named_by_profile_and_index() -> None:
+    assert parse_name("reelbox-wan-0") == ("wan", 0)
+    assert parse_name("reelbox-reelbox-procedural-12") == ("reelbox-procedural", 12)
+    assert parse_name("reelbox-wan-2-1") == ("wan-2", 1)  # a profile whose name ends in digits
+    for other in ("reelbox-wan", "reelbox--0", "reelbox-wan-x", "serve-wan-0", "wan-0"):
+        assert parse_name(other) is None
+
+
+def test_a_leader_removes_members_of_profiles_gone_or_past_their_replicas(tmp_path: Path) -> None:
+    executor = RayExecutor(
+        address="auto",
+        namespace="reelbox",
+        config=WorkerConfig(
+            database_url="sqlite://",
+            blob_dir=tmp_path,
+            profiles={},
+            run=RunSettings(lease_seconds=30, retention_seconds=60),
+        ),
+        profiles={"wan": RayProfile(replicas=2), "wan-2": RayProfile(replicas=1)},
+        store=Store(connect("sqlite://")),
+        job_timeout=60,
+    )
+    assert executor.unwanted("reelbox-wan-0") is None
+    assert executor.unwanted("reelbox-wan-1") is None
+    assert executor.unwanted("reelbox-wan-2") == "ray_profiles.wan.replicas is 2"
+    assert executor.unwanted("reelbox-wan-2-0") is None  # the first actor of profile 'wan-2'
+    assert executor.unwanted("reelbox-wan-2-1") == "ray_profiles.wan-2.replicas is 1"
+    assert executor.unwanted("reelbox-ltx-0") == "profile 'ltx' is not on Ray any more"
+    assert executor.unwanted("someone-else-0") is None  # not a pool member: never touched
+
+
+class _Ref:
+    """An object ref whose value is already there (what `ray.get` returns, or raises)."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+class _Method:
+    def __init__(self, answer: Callable[[], object]) -> None:
+        self.answer = answer
+
+    def remote(self) -> _Ref:
+        return _Ref(self.answer())
+
+
+class _Handle:
+    """A `JobActor` handle answering at once; `incarnation=None`: one of an earlier Reelbox,
+    whose `ready()` returned the profile's name and which has no `status()`."""
+
+    def __init__(self, incarnation: str | None) -> None:
+        self.incarnation = incarnation
+        self.job: str | None = None
+        self.current = _Method(lambda: self.job)
+        if incarnation is not None:
+            self.status = _Method(lambda: (self.incarnation, self.job))
+        self.ready = _Method(self._ready)
+
+    def _ready(self) -> object:
+        if self.incarnation is None:
+            return "fake"
+        return {"profile": "fake", "incarnation": self.incarnation, "warm_seconds": {"fake": 2.5}}
+
+
+class _Watched:
+    def __init__(self) -> None:
+        self.restarts: list[str] = []
+        self.warmed: list[tuple[str, float]] = []
+
+    def worker_restarted(self, reason: str) -> None:
+        self.restarts.append(reason)
+
+    def worker_warmed(self, profile: str, seconds: float) -> None:
+        self.warmed.append((profile, seconds))
+
+
+@pytest.fixture
+def answered_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ray.get` and `ray.wait` over `_Ref`s (no Ray runtime)."""
+    import ray
+
+    def get(ref: _Ref, **_: object) -> object:
+        if isinstance(ref.value, BaseException):
+            raise ref.value
+        return ref.value
+
+    monkeypatch.setattr(ray, "get", get)
+    monkeypatch.setattr(ray, "wait", lambda refs, **_: (list(refs), []))
+
+
+def _pool(tmp_path: Path, handle: _Handle, *, existed: bool) -> tuple[RayExecutor, _Watched]:
+    watch = _Watched()
+    executor = RayExecutor(
+        address="auto",
+        namespace="reelbox",
+        config=WorkerConfig(
+            database_url="sqlite://",
+            blob_dir=tmp_path,
+            profiles={},
+            run=RunSettings(lease_seconds=30, retention_seconds=60),
+        ),
+        profiles={"fake": RayProfile()},
+        store=Store(connect("sqlite://")),
+        job_timeout=60,
+        watch=watch,
+    )
+    executor._leading = True
+    executor._actors.append(
+        _Actor(
+            name="reelbox-fake-0",
+            profile="fake",
+            handle=handle,
+            ready_ref=handle.ready.remote(),
+            existed=existed,
+        )
+    )
+    return executor, watch
+
+
+def test_a_restart_between_polls_is_seen_as_a_new_incarnation(
+    tmp_path: Path, answered_at_once: None
+) -> None:
+    handle = _Handle("first")
+    executor, watch = _pool(tmp_path, handle, existed=False)
+    executor.poll()  # ready: the warm-up of an actor this replica created
+    assert (watch.warmed, watch.restarts) == ([("fake", 2.5)], [])
+    assert executor.free_slots() == 1
+    handle.incarnation = "second"  # Ray restarted it (a crash) while nobody was asking
+    executor._actors[0].verified = float("-inf")  # due for its next check
+    executor.poll()  # the check sees another process: it must warm up before a job
+    assert executor.free_slots() == 0
+    executor.poll()
+    assert watch.restarts == ["crashed"] and watch.warmed == [("fake", 2.5)] * 2
+    assert executor.free_slots() == 1
+
+
+def test_an_actor_found_warm_counts_no_warm_up(tmp_path: Path, answered_at_once: None) -> None:
+    executor, watch = _pool(tmp_path, _Handle("first"), existed=True)
+    executor.poll()
+    assert executor.free_slots() == 1 and watch.warmed == [] and watch.restarts == []
+
+
+def test_an_actor_of_an_earlier_version_is_still_verified_and_used(
+    tmp_path: Path, answered_at_once: None
+) -> None:
+    handle = _Handle(None)  # its ready() says "fake"; it has no status()
+    executor, watch = _pool(tmp_path, handle, existed=True)
+    executor.poll()
+    assert executor.free_slots() == 1
+    handle.job = "video_1"  # a previous leader's job
+    executor._actors[0].verified = float("-inf")
+    executor.poll()
+    assert executor.free_slots() == 0  # busy: asked with current()
+    assert watch.warmed == [] and watch.restarts == []

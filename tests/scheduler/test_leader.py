@@ -149,3 +149,59 @@ def test_only_the_leaders_scheduler_dispatches(postgres_url: str, tmp_path: Path
             assert replica.leadership is not None
             replica.leadership.release()
         engine.dispose()
+
+
+class _Pools(_Slots):
+    """An executor whose pools belong to the dispatcher (as Ray's): told when it leads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: list[str] = []
+
+    def lead(self) -> None:
+        self.told.append("lead")
+
+    def step_down(self) -> None:
+        self.told.append("step_down")
+
+
+def test_the_executor_is_told_when_its_replica_starts_and_stops_dispatching(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    engine = connect(postgres_url)
+    migrate(engine)
+    settings = SchedulerSettings(
+        per_project_limit=5,
+        lease_seconds=30,
+        interval=1,
+        sweep_interval=60,
+        recover_all_on_start=False,
+    )
+    a, b = (
+        Scheduler(
+            store=Store(engine),
+            blobs=LocalBlobStore(tmp_path / str(i)),
+            executor=_Pools(),
+            settings=settings,
+            leadership=Leadership(postgres_url, check_seconds=0),
+        )
+        for i in range(2)
+    )
+    try:
+        a.tick()
+        b.tick()
+        a.tick()  # still leading: told once
+        assert (a.executor.told, b.executor.told) == (["lead"], [])  # type: ignore[attr-defined]
+        assert a.leadership is not None and b.leadership is not None
+        a.leadership.release()  # the leader's session ends; b takes over on its next tick
+        b.tick()
+        a.tick()  # a finds it no longer holds the lock
+        assert (a.executor.told, b.executor.told) == (  # type: ignore[attr-defined]
+            ["lead", "step_down"],
+            ["lead"],
+        )
+    finally:
+        for replica in (a, b):
+            assert replica.leadership is not None
+            replica.leadership.release()
+        engine.dispose()

@@ -30,6 +30,7 @@ import socket
 import tempfile
 import threading
 import time
+import uuid
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,11 @@ class JobActor:
             self.tracing = Tracing.start(
                 service_name=config.otel_service_name, endpoint=config.otel_endpoint
             )
-        self.engines: dict[str, Engine] = _warm_engines(profiles)[0]
+        self.engines: dict[str, Engine]
+        self.engines, self._warm_seconds = _warm_engines(profiles)
+        # Tells a restart (a new process under the same name) from the actor that answered
+        # before: the executor counts restarts and warm-ups by it.
+        self.incarnation = uuid.uuid4().hex
         self._current: str | None = None
         self._lock = threading.Lock()
 
@@ -117,13 +122,23 @@ class JobActor:
                 logging.shutdown()
                 os._exit(EXIT_GROUP_LOST)
 
-    def ready(self) -> str:
-        """Resolves once the constructor (the warm-up) is done; the profile's name."""
-        return self.profile
+    def ready(self) -> dict[str, Any]:
+        """Resolves once the constructor (the warm-up) is done: the profile's name, this
+        process's incarnation and the seconds each profile took to build and warm."""
+        return {
+            "profile": self.profile,
+            "incarnation": self.incarnation,
+            "warm_seconds": dict(self._warm_seconds),
+        }
 
     def current(self) -> str | None:
         """The job this actor is running, if any."""
         return self._current
+
+    def status(self) -> tuple[str, str | None]:
+        """This process's incarnation and the job it is running, if any (a restart shows as
+        a new incarnation)."""
+        return self.incarnation, self._current
 
     def ranks(self) -> dict[int, bool]:
         """The follower ranks' process ids and whether each is alive (a multi-GPU actor)."""

@@ -66,6 +66,7 @@ class Scheduler:
         self._last_orphan_sweep = float("-inf")
         self.storage_paused: str | None = None  # why dispatch is paused, if it is
         self._storage_faults_seen = 0
+        self._leading = False  # dispatching now (the executor was told `lead()`)
 
     def start(self) -> None:
         self.recover(everything=self.settings.recover_all_on_start)
@@ -98,7 +99,9 @@ class Scheduler:
     def tick(self) -> None:
         self.executor.poll()
         if self.leadership is not None and not self.leadership.holds():
+            self._set_leading(False)
             return
+        self._set_leading(True)
         self.dispatch()
         now = time.monotonic()
         if now - self._last_recovery >= self.settings.lease_seconds / 2:
@@ -110,6 +113,16 @@ class Scheduler:
         if now - self._last_orphan_sweep >= self.settings.orphan_interval:
             self._last_orphan_sweep = now
             self.sweep_orphans()
+
+    def _set_leading(self, leading: bool) -> None:
+        """Tell an executor that keeps state for the dispatcher only (Ray's actor pools) when
+        this scheduler starts or stops dispatching: `lead()` and `step_down()`, if it has them."""
+        if leading == self._leading:
+            return
+        hook = getattr(self.executor, "lead" if leading else "step_down", None)
+        if callable(hook):
+            hook()  # if it fails (Ray unreachable), the next tick tries again
+        self._leading = leading
 
     def dispatch(self) -> int:
         """Claim jobs into free slots; returns how many started (none while storage fails)."""
