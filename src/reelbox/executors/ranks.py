@@ -26,7 +26,10 @@ rank first reports it, and in its own way:
   every rank ended the job (IN_STEP), every rank is alive but one failed, is elsewhere or did not
   answer in time (OUT_OF_STEP), or the exchange itself failed, which a live gloo peer never makes
   it do (LOST). Only LOST is a group loss; otherwise the failure is the job's own and fails it as
-  it would on one rank (then, out of step, the group is rebuilt).
+  it would on one rank (then, out of step, the group is rebuilt);
+- the parent, which watches its rank processes (local.py, ray_actor.py), often sees the death
+  before either, and ends the group itself; on GPUs it is the usual path, since an NCCL
+  collective waits for a dead peer rather than failing.
 """
 
 from __future__ import annotations
