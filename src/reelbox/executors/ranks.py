@@ -11,11 +11,31 @@ other than `world_size * kind` knows the ranks have gone out of step (one failed
 did not); rank 0 then reports the group broken and the parent rebuilds it. Cancellation is such a
 message, sent at every step check: rank 0 contributes whether the job is cancelled, so every rank
 stops at the same step.
+
+A rank that dies (a killed process, a crashed driver) loses the group, and the job goes back to the
+queue: rank 0 ends its process with EXIT_GROUP_LOST, the parent re-queues the job (spending an
+attempt, as for any dead worker) and rebuilds the whole group. Whichever collective meets the dead
+rank first reports it, and in its own way:
+
+- the control channel: `message` raises OutOfStep;
+- a model collective inside the pipeline (diffusers' context-parallel all-to-all) raises what its
+  backend raises (gloo: a plain RuntimeError, "Connection closed by peer"), which the engine wraps
+  in its EngineError like any pipeline failure, so the error alone cannot tell a dead rank from a
+  bug. Rank 0 therefore probes the group before a failure becomes the job's: it runs the job's END
+  exchange at once, with a short deadline (PROBE_TIMEOUT), and `end` tells three answers apart —
+  every rank ended the job (IN_STEP), every rank is alive but one failed, is elsewhere or did not
+  answer in time (OUT_OF_STEP), or the exchange itself failed, which a live gloo peer never makes
+  it do (LOST). Only LOST is a group loss; otherwise the failure is the job's own and fails it as
+  it would on one rank (then, out of step, the group is rebuilt);
+- the parent, which watches its rank processes (local.py, ray_actor.py), often sees the death
+  before either, and ends the group itself; on GPUs it is the usual path, since an NCCL
+  collective waits for a dead peer rather than failing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -44,10 +64,21 @@ EXIT_GROUP_LOST = 75
 CONTROL_TIMEOUT = timedelta(minutes=30)
 # How long rank 0 waits at a job's end for ranks that may be stuck in a model collective.
 END_TIMEOUT = timedelta(seconds=60)
+# How long rank 0 waits, after its engine failed, for the other ranks to end the job too. A dead
+# rank answers at once (its connection is closed); this bounds the wait for live ones.
+PROBE_TIMEOUT = timedelta(seconds=15)
 
 
 class OutOfStep(RuntimeError):
     """The ranks disagree about where they are; the group must be rebuilt."""
+
+
+class Ending(enum.Enum):
+    """How a job's END exchange went, seen from rank 0."""
+
+    IN_STEP = "in step"  # every rank ended the job and none failed: the group takes the next job
+    OUT_OF_STEP = "out of step"  # every rank is alive, but one failed, is elsewhere or is late
+    LOST = "lost"  # the exchange failed: a rank is gone
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,14 +90,18 @@ class GroupAddress:
 
 
 class RankGroup:
-    """This process's membership of a job group (created in the worker, after spawning)."""
+    """This process's membership of a job group (joined in the worker, after spawning)."""
 
-    def __init__(self, address: GroupAddress) -> None:
+    def __init__(self, *, rank: int, world_size: int, control: Any) -> None:
+        self.rank = rank
+        self.world_size = world_size
+        self._control = control  # a gloo process group of every rank, for control messages only
+
+    @classmethod
+    def join(cls, address: GroupAddress) -> RankGroup:
+        """Join the job group (the model's collectives use it) and its control channel."""
         import torch.distributed as dist
 
-        self.address = address
-        self.rank = address.rank
-        self.world_size = address.world_size
         dist.init_process_group(
             backend=address.backend,
             init_method=f"tcp://127.0.0.1:{address.port}",
@@ -75,7 +110,8 @@ class RankGroup:
             timeout=CONTROL_TIMEOUT,
         )
         # Control messages never share a group with the model's collectives.
-        self._control = dist.new_group(backend="gloo", timeout=CONTROL_TIMEOUT)
+        control = dist.new_group(backend="gloo", timeout=CONTROL_TIMEOUT)
+        return cls(rank=address.rank, world_size=address.world_size, control=control)
 
     @property
     def leader(self) -> bool:
@@ -100,6 +136,31 @@ class RankGroup:
         if int(tensor[0]) != kind * self.world_size:
             raise OutOfStep(f"rank {self.rank} expected {kind}, the group sent {int(tensor[0])}")
         return int(tensor[1])
+
+    def end(self, *, timeout: timedelta) -> Ending:
+        """Rank 0's END message for a job (the followers send theirs, with 1 if they failed).
+
+        The control channel is gloo, whose transport fails at once when a peer's process is gone,
+        while a live peer that is elsewhere (in a model collective waiting for this rank) leaves
+        the exchange pending: so a failed exchange means LOST, and one still pending at `timeout`
+        means OUT_OF_STEP (the exchange stays posted; the group is rebuilt, never reused).
+        """
+        import torch
+        import torch.distributed as dist
+
+        tensor = torch.tensor([END, 0], dtype=torch.int64)
+        work = dist.all_reduce(tensor, group=self._control, async_op=True)
+        try:
+            work.wait(timeout=timeout)
+        except RuntimeError as exc:
+            if not work.is_completed():
+                log.warning("the other ranks did not end the job within %s", timeout)
+                return Ending.OUT_OF_STEP
+            log.warning("the control channel failed: %s", exc)
+            return Ending.LOST
+        if int(tensor[0]) != END * self.world_size or int(tensor[1]) != 0:
+            return Ending.OUT_OF_STEP
+        return Ending.IN_STEP
 
     def share(self, item: Any) -> Any:
         """Rank 0's `item`, on every rank."""
@@ -126,12 +187,16 @@ class RankGroup:
 
 
 class LeaderEngine:
-    """Rank 0's engine. A failed collective means a rank is gone (or out of step): rank 0 then
-    ends its process at once instead of failing the job, so the parent re-queues the job (an
-    attempt, as for any dead worker) and rebuilds the whole group."""
+    """Rank 0's engine. A lost group (a rank is gone) ends rank 0's process at once instead of
+    failing the job, so the parent re-queues the job (an attempt, as for any dead worker) and
+    rebuilds the whole group. A failure not known to be the group's is probed first (see the
+    module docstring): `ending` then holds the job's END exchange, which `worker._run_in_group`
+    does not repeat."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, group: RankGroup) -> None:
         self._engine = engine
+        self._group = group
+        self.ending: Ending | None = None
 
     def capabilities(self) -> Capabilities:
         return self._engine.capabilities()
@@ -144,33 +209,41 @@ class LeaderEngine:
         on_progress: ProgressCallback,
         should_cancel: CancelCheck,
     ) -> GenerationResult:
-        with _group_lost_ends_process():
+        with self._group_loss_ends_process():
             result = self._engine.generate(
                 spec, inputs, on_progress=on_progress, should_cancel=should_cancel
             )
-        return replace(result, frames=_guarded(result.frames))
+        return replace(result, frames=self._guarded(result.frames))
+
+    def _guarded(self, frames: Iterator[Frame]) -> Iterator[Frame]:
+        with self._group_loss_ends_process():
+            yield from frames
+
+    @contextlib.contextmanager
+    def _group_loss_ends_process(self) -> Iterator[None]:
+        try:
+            yield
+        except GenerationCancelled:
+            raise  # agreed by every rank at a step check: the group is in step
+        except Exception as exc:
+            lost = group_loss(exc)
+            if lost is None and self.ending is None:
+                self.ending = self._group.end(timeout=PROBE_TIMEOUT)
+                if self.ending is Ending.LOST:
+                    lost = exc
+            if lost is None:
+                raise
+            log.error("the job group lost a rank (%s); rank 0 stops for a rebuild", lost)
+            logging.shutdown()
+            os._exit(EXIT_GROUP_LOST)
 
 
-def _guarded(frames: Iterator[Frame]) -> Iterator[Frame]:
-    with _group_lost_ends_process():
-        yield from frames
-
-
-@contextlib.contextmanager
-def _group_lost_ends_process() -> Iterator[None]:
+def group_loss(exc: BaseException) -> BaseException | None:
+    """The group's own failure in `exc`'s chain, if any: the engine wraps what fails inside its
+    pipeline call (a cancel check at a step end included) in its own EngineError."""
     import torch.distributed as dist
 
-    try:
-        yield
-    except Exception as exc:
-        # The engine wraps what fails inside its pipeline call (a cancel check at a step end
-        # included) in its own EngineError: look down the chain for the group's failure.
-        lost = next((e for e in _chain(exc) if isinstance(e, OutOfStep | dist.DistError)), None)
-        if lost is None:
-            raise
-        log.error("the job group lost a rank (%s); rank 0 stops for the group to be rebuilt", lost)
-        logging.shutdown()
-        os._exit(EXIT_GROUP_LOST)
+    return next((e for e in _chain(exc) if isinstance(e, OutOfStep | dist.DistError)), None)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

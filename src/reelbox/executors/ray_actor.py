@@ -107,7 +107,7 @@ class JobActor:
         threading.Thread(target=self._watch_ranks, name="ranks", daemon=True).start()
         seat = rank_seat(plan, self.profile, engine, options, rank=0, port=port)
         assert seat.group is not None
-        self.group = RankGroup(seat.group)
+        self.group = RankGroup.join(seat.group)
         log.info("profile %s: rank 0 of %d on %s", self.profile, ranks, ", ".join(plan.devices))
         return seat.profiles
 

@@ -41,8 +41,8 @@ from reelbox.engines.registry import build_engine
 from reelbox.executors.placement import WorkerPlan
 from reelbox.executors.ranks import (
     BYE,
-    END,
     END_TIMEOUT,
+    Ending,
     GroupAddress,
     LeaderEngine,
     OutOfStep,
@@ -164,7 +164,7 @@ def worker_main(
         url=config.blob_url, local_dir=config.blob_dir, options=config.blob_options
     )
     profiles = seat.profiles if seat is not None else config.profiles
-    group = RankGroup(seat.group) if seat is not None and seat.group is not None else None
+    group = RankGroup.join(seat.group) if seat is not None and seat.group is not None else None
     engines, warm_seconds = _warm_engines(profiles)
     if group is not None and not group.leader:
         engine = next(iter(engines.values()), None)
@@ -299,24 +299,23 @@ def _run_in_group(
         )
         return True, RunOutcome.SETTLED
     group.share(job)
+    leader = LeaderEngine(engine, group)
     outcome = run_job(
         job,
         store=store,
         blobs=blobs,
-        engine=LeaderEngine(engine),
+        engine=leader,
         settings=config.run,
         moderator=moderator,
         cancel_gate=group.cancel_check,
         tracing=tracing,
     )
-    try:
-        failed = group.message(END, 0, timeout=END_TIMEOUT)
-    except (OutOfStep, RuntimeError):
-        failed = 1
-    if failed:
-        # A rank failed where rank 0 did not (or the reverse): start the group afresh.
-        log.warning("job %s: the ranks went out of step; rebuilding the group", job.id)
-    return not failed, outcome
+    # The END exchange, unless rank 0 already ran it to probe the group when its engine failed.
+    ending = leader.ending or group.end(timeout=END_TIMEOUT)
+    if ending is not Ending.IN_STEP:
+        # A rank failed where rank 0 did not (or the reverse), or is gone: start afresh.
+        log.warning("job %s ended with its ranks %s; rebuilding the group", job.id, ending.value)
+    return ending is Ending.IN_STEP, outcome
 
 
 def _goodbye(group: RankGroup) -> None:

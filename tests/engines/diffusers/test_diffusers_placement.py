@@ -147,6 +147,43 @@ def test_a_killed_rank_rebuilds_the_group_and_the_job_runs_again(
     assert done.status == "completed", done.error
 
 
+def _ended(pid: int) -> bool:
+    """Whether process `pid` has exited (a zombie counts: its parent may not have reaped it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def test_a_rank_death_met_inside_the_model_rebuilds_the_group_and_the_job_runs_again(
+    client: OpenAI, server: LiveServer
+) -> None:
+    """With the parent stopped, the death of rank 1 can only reach rank 0 through a collective:
+    most likely an attention all-to-all inside the transformer (many per step, against one
+    control message), whose error the engine wraps as a pipeline failure. Rank 0 must still end
+    its process for a rebuild rather than fail the job."""
+    assert server.process is not None
+    before = ready(server, "wan-two")[0]["pids"]
+    assert isinstance(before, list) and len(before) == 2
+    video = client.videos.create(model="wan-two", prompt="surf", size="64x32", seconds="5")
+    wait_for(lambda: client.videos.retrieve(video.id).status == "in_progress", timeout=60)
+    os.kill(server.process.pid, signal.SIGSTOP)  # the parent cannot notice the death first
+    try:
+        os.kill(before[1], signal.SIGKILL)
+        wait_for(lambda: _ended(before[0]), timeout=120)  # rank 0 stopped by itself
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+    done = client.videos.retrieve(video.id)
+    deadline = time.monotonic() + 300
+    while done.status not in ("completed", "failed") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        done = client.videos.retrieve(video.id)
+    assert done.status == "completed", done.error
+    after = ready(server, "wan-two")[0]["pids"]
+    assert isinstance(after, list) and not set(before) & set(after)
+
+
 def test_a_placement_that_cannot_fit_is_refused_at_start(
     tiny_weights: Callable[[str], Path], tmp_path: Path
 ) -> None:
