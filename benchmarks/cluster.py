@@ -468,12 +468,26 @@ def _loadgen(url: str, paths: list[str], *, duration: float, concurrency: int) -
         generator = "loadgen.py (python)"
     seconds = result["duration_us"] / 1e6
     return {
+        "requests": result["requests"],
         "rps": round(result["requests"] / seconds, 1),
         "p50_ms": round(result["p50_us"] / 1000, 1),
         "p99_ms": round(result["p99_us"] / 1000, 1),
         "errors": result["status_errors"] + result["read_errors"] + result["timeouts"],
         "generator": generator,
     }
+
+
+def _measured(
+    pid: int, url: str, paths: list[str], *, duration: float, concurrency: int
+) -> dict[str, Any]:
+    """`_loadgen` after a 2 s warm-up, with the serving process's CPU time per request."""
+    _loadgen(url, paths, duration=2, concurrency=concurrency)
+    before = cpu_seconds(pid)
+    result = _loadgen(url, paths, duration=duration, concurrency=concurrency)
+    seconds = cpu_seconds(pid) - before
+    result["cpu_us_per_request"] = round(seconds * 1e6 / max(result["requests"], 1))
+    result["load"] = load()
+    return result
 
 
 def bench_reads(*, duration: float, concurrency: int) -> dict[str, Any]:
@@ -497,29 +511,34 @@ def bench_reads(*, duration: float, concurrency: int) -> dict[str, Any]:
         config = "workers = 2\nmax_running_per_project = 4\nscheduler_interval_seconds = 0.05\n"
         with (
             database() as url_db,
-            server(database_url=url_db, config=config + FAKE_PROFILES) as (
-                url,
-                _,
-            ),
+            server(database_url=url_db, config=config + FAKE_PROFILES) as (url, process),
         ):
             with httpx.Client(base_url=url, timeout=60) as client:
                 body = {"model": "fake", "prompt": "x", "size": "64x64", "seconds": "4"}
                 ids = [client.post("/v1/videos", json=body).json()["id"] for _ in range(30)]
                 _wait(client, ids)
             retrieve = [f"/v1/videos/{i}" for i in ids]
-            results["bare"] = _loadgen(
-                bare_url, ["/video"],
-                duration=duration, concurrency=concurrency,
+            # Each run also reads the serving process's CPU time (/proc), so that the figures
+            # stay meaningful when other work shares the cores: CPU per request, and the ratio
+            # of those (bare's CPU per request over the route's), beside the req/s ratio.
+            results["bare"] = _measured(
+                bare.pid, bare_url, ["/video"], duration=duration, concurrency=concurrency
+            )
+            results["retrieve_1_replica"] = _measured(
+                process.pid, url, retrieve, duration=duration, concurrency=concurrency
+            )
+            results["list"] = _measured(
+                process.pid, url, ["/v1/videos?limit=20"], duration=duration,
+                concurrency=concurrency,
             )  # fmt: skip
-            results["retrieve_1_replica"] = _loadgen(
-                url, retrieve, duration=duration, concurrency=concurrency
-            )
-            results["list"] = _loadgen(
-                url, ["/v1/videos?limit=20"], duration=duration, concurrency=concurrency
-            )
             for name in ("retrieve_1_replica", "list"):
                 results[f"{name}_vs_bare"] = round(
                     results[name]["rps"] / max(results["bare"]["rps"], 1e-9), 2
+                )
+                results[f"{name}_vs_bare_by_cpu"] = round(
+                    results["bare"]["cpu_us_per_request"]
+                    / max(results[name]["cpu_us_per_request"], 1e-9),
+                    2,
                 )
             # A second server on the same database serves the reads (every job is done, so
             # its one worker stays idle; `--no-workers` needs the Ray executor).
