@@ -6,6 +6,7 @@ reference."""
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from reelbox.app import create_app
 from reelbox.settings import Settings
 from reelbox.store.database import connect
 from reelbox.store.store import Store
+from reelbox.store.video_reads import VideoReader
 
 PROMPTS = ("a red ball bouncing", "猫が桜の木の下で踊る — «ç'est ça»", 'quotes "and" \\ slashes')
 UNCHANGING = {"date", "x-request-id"}
@@ -148,3 +150,22 @@ def test_the_fast_path_answers_only_plain_gets_of_the_two_routes() -> None:
         answered = asyncio.run(polling.answer(scope(method, path, **extra), receive, send))
         assert answered is None
     assert sent == []
+
+
+def test_a_storage_fault_on_the_fast_path_gets_the_routed_error(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path has no error handlers of its own: a failing read goes on to the route,
+    whose handlers turn a full disk into 507 `storage_unavailable` (not the edge's 500)."""
+    video_id = _create(api, "a cat")
+
+    async def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(VideoReader, "fetch", full)
+    monkeypatch.setattr(VideoReader, "fetch_page", full)
+    for path in (f"/v1/videos/{video_id}", "/v1/videos"):
+        fast, routed = api.get(path), api.get("/openai" + path)
+        assert fast.status_code == 507, fast.text
+        assert fast.json()["error"]["code"] == "storage_unavailable"
+        _same(fast, routed)

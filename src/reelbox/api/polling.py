@@ -8,9 +8,10 @@ work (the caller's key, one read, the JSON), and these cost about as much CPU as
 after its guards. A poll that succeeds is answered with the same calls the routes make
 (`deps.get_caller`, `video_jobs.retrieve_row` / `openai_videos.video_page`, `video_response`),
 so its answer is the route's, byte for byte. Anything else — a missing or unknown key, an
-unknown video, a bad query, another path or method — goes on to the app, whose routes answer it
-exactly as before (for a refusal that is one repeated key check or read, never a different
-answer). The metrics record a fast poll under its route's template, like a routed one.
+unknown video, a bad query, a storage fault, another path or method — goes on to the app, whose
+routes and error handlers answer it exactly as before (at the price of one repeated key check
+or read, never a different answer). The metrics record a fast poll under its route's
+template, like a routed one.
 
 Traced servers (`otel_endpoint`) skip the fast path: every request gets its span.
 """
@@ -24,7 +25,6 @@ from starlette.types import Receive, Scope, Send
 from reelbox.api.deps import Services, get_caller
 from reelbox.api.openai_videos import video_page
 from reelbox.api.video_jobs import retrieve_row, video_response
-from reelbox.errors import ReelboxError
 
 LIST = "/v1/videos"
 RETRIEVE = "/v1/videos/{video_id}"
@@ -58,7 +58,7 @@ async def answer(scope: Scope, receive: Receive, send: Send) -> str | None:
         else:
             row = await retrieve_row(services, path[len(_PREFIX) :], project)
             response = video_response(row, services)
-    except ReelboxError:
-        return None  # the routed answer (an error of the right dialect and shape)
+    except Exception:  # the route raises it again, through the app's error handlers: the
+        return None  # answer is the routed one (an error of the right dialect and shape)
     await response(scope, receive, send)
     return route
