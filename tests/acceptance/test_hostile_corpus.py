@@ -288,4 +288,3 @@ def test_a_cross_dialect_delete_deletes_nothing(world: World) -> None:
         assert job.status_code == 200, "DELETE /v1/videos/task_... deleted the Azure job"
         assert client.delete(f"{AZURE_JOBS.split('?')[0]}/{world.video_id}").status_code == 404
         assert client.get(f"/v1/videos/{world.video_id}").status_code == 200
-
