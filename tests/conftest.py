@@ -1,4 +1,5 @@
-"""Shared fixtures: stores on real SQLite and PostgreSQL, and live `reelbox serve` processes."""
+"""Shared fixtures: stores on real SQLite and PostgreSQL, live `reelbox serve` processes, and the
+tiny diffusers checkpoints (`tiny_weights`, built once per session for every directory)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
+from engines.diffusers.tiny_weights import tiny_weights
 from reelbox.store.database import connect, migrate
 from reelbox.store.store import Store
 from support.skip_guard import (  # no silent skips in CI (tests/skip_allowlist.txt)
@@ -23,6 +25,7 @@ __all__ = [
     "pytest_runtest_logreport",
     "pytest_sessionfinish",
     "pytest_terminal_summary",
+    "tiny_weights",
 ]
 
 PG_ADMIN_URL = os.environ.get(

@@ -7,9 +7,7 @@ the server is healthy: probes answer and a normal create still completes.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ import pytest
 
 from support.hostile import envelope_problem, healthy, live_server, postgres_database
 from support.raw_http import Answer, RawConnection
-from support.server import LiveServer, server_config
+from support.server import LiveServer
 
 JSON = {"content-type": "application/json"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -290,47 +288,3 @@ def test_a_cross_dialect_delete_deletes_nothing(world: World) -> None:
         assert job.status_code == 200, "DELETE /v1/videos/task_... deleted the Azure job"
         assert client.delete(f"{AZURE_JOBS.split('?')[0]}/{world.video_id}").status_code == 404
         assert client.get(f"/v1/videos/{world.video_id}").status_code == 200
-
-
-# --- the event loop under a 4,000,000-field body (SQLite only: this is about parsing) ---------
-
-
-@pytest.fixture(scope="module")
-def roomy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server whose upload cap admits the 4,000,000-field body (~8 MB)."""
-    data = tmp_path_factory.mktemp("roomy") / "data"
-    with live_server(data, config=server_config(max_upload_bytes=16 * 1024 * 1024)) as server:
-        yield server
-
-
-def test_healthz_stays_responsive_during_a_4m_field_body(roomy_server: LiveServer) -> None:
-    body = b"&".join([b"a"] * 4_000_000)
-    result: dict[str, object] = {}
-
-    def post() -> None:
-        try:
-            with RawConnection("127.0.0.1", roomy_server.port, timeout=60) as conn:
-                answer = conn.request("POST", "/v1/videos", headers=FORM, body=body)
-                result["status"] = answer.status
-                result["envelope"] = envelope_problem("/v1/videos", answer)
-                result["next"] = conn.request("GET", "/healthz").status
-        except OSError as exc:  # a timeout or a reset: reported below
-            result["error"] = repr(exc)
-
-    sender = threading.Thread(target=post, daemon=True)
-    latencies: list[float] = []
-    with httpx.Client(base_url=roomy_server.url, timeout=10) as probe:
-        sender.start()
-        deadline = time.monotonic() + 20  # probe while the body is being sent and parsed
-        while sender.is_alive() and time.monotonic() < deadline:
-            start = time.perf_counter()
-            with contextlib.suppress(httpx.TimeoutException):
-                probe.get("/healthz")
-            latencies.append(time.perf_counter() - start)
-            time.sleep(0.02)
-    sender.join(60)
-    # Generous: the target is p99 < 100 ms (benchmarks/edge.py); main froze for ~11 s.
-    assert max(latencies) < 1.0, f"/healthz stalled {max(latencies):.2f} s"
-    assert "error" not in result and not sender.is_alive(), result or "no answer in 60 s"
-    assert isinstance(result["status"], int) and result["status"] < 500, result
-    assert result["envelope"] is None and result["next"] == 200, result

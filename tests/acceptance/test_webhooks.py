@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select
 
 from reelbox.store.tables import webhook_deliveries
 from support.server import LiveServer, server_config, wait_for
-from webhooks.receiver import Receiver, running_receiver
+from support.webhook_receiver import Receiver, running_receiver
 
 # Loopback receivers are allowed (nothing else private is); retries come fast.
 WEBHOOK_CONFIG = server_config(

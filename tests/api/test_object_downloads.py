@@ -32,11 +32,15 @@ def local_server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from _server(tmp_path / "local", server_config())
 
 
-@pytest.fixture
-def s3_server(tmp_path: Path, bucket: Bucket) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module")
+def s3_server(
+    tmp_path_factory: pytest.TempPathFactory, module_bucket: Bucket
+) -> Iterator[LiveServer]:
+    """Shared by the module's tests: each looks only at its own video's objects, or waits for
+    every object to be gone."""
     yield from _server(
-        tmp_path / "s3",
-        bucket.toml() + server_config(retention_seconds=20, sweep_interval_seconds=0.5),
+        tmp_path_factory.mktemp("s3") / "data",
+        module_bucket.toml() + server_config(retention_seconds=20, sweep_interval_seconds=0.5),
     )
 
 
@@ -60,9 +64,10 @@ def _get(server: LiveServer, video_id: str, **headers: str) -> httpx.Response:
 def test_ranges_heads_and_etags_answer_as_the_local_store_does(
     local_server: LiveServer,
     s3_server: LiveServer,
-    bucket: Bucket,
+    module_bucket: Bucket,
     tmp_path: Path,
 ) -> None:
+    bucket = module_bucket
     local_id, s3_id = _completed(local_server), _completed(s3_server)
     local_full, s3_full = _get(local_server, local_id), _get(s3_server, s3_id)
     assert s3_full.status_code == 200 and s3_full.headers["content-type"] == "video/mp4"
@@ -114,7 +119,10 @@ def test_ranges_heads_and_etags_answer_as_the_local_store_does(
     assert gone.json()["error"]["code"] == "video_expired"
 
 
-def test_delete_removes_the_objects(s3_server: LiveServer, bucket: Bucket, tmp_path: Path) -> None:
+def test_delete_removes_the_objects(
+    s3_server: LiveServer, module_bucket: Bucket, tmp_path: Path
+) -> None:
+    bucket = module_bucket
     video_id = _completed(s3_server)
     store = ObjectBlobStore(bucket.url, work_dir=tmp_path / "reader", options=bucket.options)
     assert len(list(store.keys(f"videos/{video_id}"))) >= 3  # video, thumbnails, sheet

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from support.s3 import Bucket, bucket, s3_endpoint
+from support.s3 import bucket, module_bucket, s3_endpoint
 
-__all__ = ["bucket", "s3_endpoint"]
+__all__ = ["bucket", "module_bucket", "s3_endpoint"]
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +30,3 @@ def postgres_db(postgres_admin: str) -> Iterator[str]:
         )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def module_bucket(s3_endpoint: str) -> Bucket:
-    name = f"reelbox-{uuid.uuid4().hex[:12]}"
-    httpx.put(f"{s3_endpoint}/{name}").raise_for_status()
-    return Bucket(endpoint=s3_endpoint, name=name)

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, func, select, text
 from reelbox.store.tables import generations, job_events, jobs, webhook_deliveries
 from support.s3 import Bucket
 from support.server import LiveServer, server_config, wait_for
-from webhooks.receiver import Receiver, running_receiver
+from support.webhook_receiver import Receiver, running_receiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 

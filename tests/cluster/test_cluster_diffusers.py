@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from openai import OpenAI
 
-from engines.diffusers.serving import finished
-from engines.diffusers.tiny_wan import build_wan_t2v
+from engines.diffusers.serving import finished, profile
+from engines.diffusers.tiny_weights import TinyWeights
 from support.media import decode_frames
 from support.s3 import Bucket
 from support.server import LiveServer, server_config, wait_for
@@ -33,27 +33,13 @@ OFF_RAY = "".join(
 )
 
 
-def _profile(name: str, path: Path, extra: str) -> str:
-    return f"""
-[models.{name}]
-engine = "diffusers"
-family = "wan2.1-t2v"
-path = "{path}"
-device = "cpu"
-dtype = "float32"
-resolutions = ["64x32", "32x64"]
-steps = 4
-{extra}
-"""
-
-
 def _config(*, ray_address: str, bucket: Bucket, weights: Path, two_ranks: str) -> str:
     return "\n".join(
         [
             bucket.toml(),
             server_config(executor="ray", ray_address=ray_address, lease_seconds=30),
-            _profile("wan-one", weights, ""),
-            _profile("wan-two", weights, two_ranks),
+            profile("wan-one", "wan2.1-t2v", weights, steps=4),
+            profile("wan-two", "wan2.1-t2v", weights, two_ranks, steps=4),
             OFF_RAY,
             "[ray_profiles.wan-one]\nreplicas = 1\nnum_cpus = 0\n",
             "[ray_profiles.wan-two]\nreplicas = 1\nnum_cpus = 0\n",
@@ -65,10 +51,8 @@ TWO = "gpus_per_job = 2\nparallel = { ulysses = 2 }"
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tiny-wan")
-    build_wan_t2v(path)
-    return path
+def weights(tiny_weights: TinyWeights) -> Path:
+    return tiny_weights("wan2.1-t2v")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from reelbox.jobs.timings import JobTimings
 from reelbox.observability.tracing import Tracing, traces_url
 from reelbox.settings import Settings
 from support.otlp import running_collector
-from webhooks.receiver import running_receiver
+from support.webhook_receiver import running_receiver
 
 KEY = {"authorization": "Bearer k"}
 

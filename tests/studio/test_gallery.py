@@ -13,6 +13,8 @@ import pytest
 from studio.browser import PHONE, STUDIO_PROFILES, Studio, create_video, unique, wait_finished
 from support.server import LiveServer, server_config
 
+PAGE = 24  # videos per gallery page (src/reelbox/studio/assets/js/gallery.js)
+
 
 def test_remix_and_extend_from_the_gallery(studio: Studio) -> None:
     page = studio.page
@@ -168,7 +170,8 @@ def test_infinite_scroll_and_an_api_key_kept_in_the_browser(
     )
     server.start()
     try:
-        prompts = [unique(f"keyed video {i:02d}") for i in range(30)]
+        # One more than a page: the second page comes as you scroll.
+        prompts = [unique(f"keyed video {i:02d}") for i in range(PAGE + 1)]
         ids = [
             create_video(server, key="sk-alpha", prompt=p, model="fake", size="64x64", seconds="1")[
                 "id"
@@ -197,12 +200,12 @@ def test_infinite_scroll_and_an_api_key_kept_in_the_browser(
         assert page.evaluate("JSON.parse(localStorage.getItem('reelbox.apiKey'))") == "sk-alpha"
 
         # Newest first, one page at a time as you scroll.
-        page.wait_for_function("() => document.querySelectorAll('.card').length === 24")
+        page.wait_for_function(f"() => document.querySelectorAll('.card').length === {PAGE}")
         first = page.locator(".card-link").first.inner_text()
         assert first == prompts[-1]
         page.locator("#gallery-foot").scroll_into_view_if_needed()
-        page.wait_for_function("() => document.querySelectorAll('.card').length === 30")
-        assert "all 30 videos" in page.locator("#gallery-status").inner_text()
+        page.wait_for_function(f"() => document.querySelectorAll('.card').length === {PAGE + 1}")
+        assert f"all {PAGE + 1} videos" in page.locator("#gallery-status").inner_text()
 
         # Media comes through fetch with the key (blob URLs), so thumbnails and the player work.
         newest = studio.card(prompts[-1])

@@ -46,18 +46,26 @@ def gallery_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
     server = LiveServer(tmp_path_factory.mktemp("layout") / "data", config=STUDIO_CONFIG)
     server.start()
     try:
-        ids = [create_video(server, prompt=p, size=s, seconds="4")["id"] for p, s in BACKGROUND]
-        for video_id in ids:
-            assert wait_finished(server, video_id)["status"] == "completed"
-        time.sleep(1.1)  # creation times are whole seconds: the last two are strictly newer
+        made = [create_video(server, prompt=p, size=s, seconds="4") for p, s in BACKGROUND]
+        for video in made:
+            assert wait_finished(server, video["id"])["status"] == "completed"
+        _after_second(max(v["created_at"] for v in made))
         portrait = create_video(server, prompt=PORTRAIT[0], size=PORTRAIT[1], seconds="4")
         wait_finished(server, portrait["id"])
-        time.sleep(1.1)
+        _after_second(portrait["created_at"])
         landscape = create_video(server, prompt=LANDSCAPE[0], size=LANDSCAPE[1], seconds="4")
         wait_finished(server, landscape["id"])
         yield server
     finally:
         server.stop()
+
+
+def _after_second(created_at: int) -> None:
+    """Creation times are whole seconds: wait (if need be) until the next video will sort
+    strictly newer than one created at `created_at`. Rendering usually took longer already."""
+    left = created_at + 1 - time.time()
+    if left > 0:
+        time.sleep(left)
 
 
 @pytest.fixture

@@ -53,9 +53,19 @@ def s3_endpoint() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def bucket(s3_endpoint: str) -> Bucket:
+def _new_bucket(s3_endpoint: str) -> Bucket:
     name = f"reelbox-{uuid.uuid4().hex[:12]}"
     response = httpx.put(f"{s3_endpoint}/{name}")
     response.raise_for_status()
     return Bucket(endpoint=s3_endpoint, name=name)
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str) -> Bucket:
+    return _new_bucket(s3_endpoint)
+
+
+@pytest.fixture(scope="module")
+def module_bucket(s3_endpoint: str) -> Bucket:
+    """One bucket for a module's tests (for a module-scoped server)."""
+    return _new_bucket(s3_endpoint)

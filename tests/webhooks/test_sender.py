@@ -9,7 +9,7 @@ import httpx
 from reelbox.webhooks.destinations import DestinationPolicy
 from reelbox.webhooks.sender import RESPONSE_PREFIX_BYTES, Outcome, Sender
 from support.resolvers import StaticResolver
-from webhooks.receiver import running_receiver
+from support.webhook_receiver import running_receiver
 
 RESOLVER = StaticResolver(
     {"hooks.example.com": ["93.184.216.34"], "internal.example.com": ["10.9.8.7"]}

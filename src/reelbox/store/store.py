@@ -3,40 +3,36 @@
 Status changes are single guarded statements (`UPDATE … WHERE id = :id AND status = :expected`)
 that write an event row in the same transaction, so a crash can never separate a status change
 from its event (the webhook outbox builds on that). Worker-side writes are fenced by the job's
-`attempt`: a worker whose lease was taken over can no longer change the job. The reads it
-inherits live in `queries.py`.
+`attempt`: a worker whose lease was taken over can no longer change the job.
+
+`Store` is built in layers, each module owning one part: the reads (`queries.py`), what every
+write shares, the guarded status change among it (`writer.py`), claims and leases
+(`leases.py`), and here creating, finishing, cancelling and expiring jobs, and characters.
 """
 
 from __future__ import annotations
 
-import enum
-import time
-from collections.abc import Collection, Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, false, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from reelbox.disk import FolderProbe
 from reelbox.jobs.models import Character, Job
-from reelbox.jobs.status import FailureCode, JobStatus, check_transition
+from reelbox.jobs.status import FailureCode, JobStatus
 from reelbox.jobs.timings import JobTimings
-from reelbox.notify.hub import CHANNEL, Kind, payload
-from reelbox.store.database import WRITE_OPTION
 from reelbox.store.job_timings import insert_timings
+from reelbox.store.leases import JobLeases, LeaseState
 from reelbox.store.moderation_log import NewModerationEvent, insert_event
-from reelbox.store.outbox import enqueue_job_event
-from reelbox.store.queries import JobQueries
 from reelbox.store.rows import (
     NewGeneration,
     NewJob,
     job_from_row,
 )
-from reelbox.store.tables import characters, generations, job_events, jobs
+from reelbox.store.tables import characters, generations, jobs
 
-DEFAULT_RETENTION_SECONDS = 86400.0
+__all__ = ["MAX_UNSPENT_REQUEUES", "LeaseState", "QueueFull", "Store"]
+
 MAX_UNSPENT_REQUEUES = 20  # storage-fault requeues of one job before they spend attempts
-CLAIM_CANDIDATES = 8  # projects tried per claim when some turn out full (PostgreSQL)
 
 
 class QueueFull(Exception):
@@ -47,15 +43,7 @@ class QueueFull(Exception):
         self.queued = queued
 
 
-class LeaseState(enum.Enum):
-    """What a worker learns when it reports progress."""
-
-    HELD = "held"  # carry on
-    CANCELLED = "cancelled"  # the job was cancelled or deleted: stop
-    LOST = "lost"  # another attempt owns the job now: stop without writing
-
-
-class Store(JobQueries):
+class Store(JobLeases):
     """All persistence of the job system, on one SQLAlchemy engine.
 
     `clock` is injectable so expiry and leases can be tested without sleeping.
@@ -63,94 +51,6 @@ class Store(JobQueries):
     inputs too). `min_free_bytes` is the free space below which a SQLite database's folder
     counts as a storage problem (`storage_problem`).
     """
-
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        clock: Any = time.time,
-        retention_seconds: float = DEFAULT_RETENTION_SECONDS,
-        min_free_bytes: int = 0,
-    ) -> None:
-        self.engine = engine
-        self._writer = engine.execution_options(**{WRITE_OPTION: True})
-        self._clock = clock
-        self._postgres = engine.dialect.name == "postgresql"
-        self._progress_sent: dict[tuple[str, int], int] = {}
-        self.retention_seconds = retention_seconds
-        database = engine.url.database
-        self._probe = (
-            FolderProbe(
-                Path(database).resolve().parent, label="the database", min_free_bytes=min_free_bytes
-            )
-            if engine.dialect.name == "sqlite" and database and database != ":memory:"
-            else None
-        )
-
-    def forget_probe(self) -> None:
-        """Probe the database's folder afresh next time (a write just failed)."""
-        if self._probe is not None:
-            self._probe.forget()
-
-    def storage_problem(self) -> str | None:
-        """Why the database cannot take writes now (SQLite: its folder is full or read-only),
-        or None. PostgreSQL's own disk is its server's business: None."""
-        return None if self._probe is None else self._probe.problem()
-
-    def _lock_project(self, conn: Connection, purpose: str, project: str) -> None:
-        """PostgreSQL: serialise `purpose` for `project` across every server until the
-        transaction ends (SQLite writers are serialised by BEGIN IMMEDIATE already)."""
-        if self._postgres:
-            conn.execute(
-                select(func.pg_advisory_xact_lock(func.hashtextextended(f"{purpose}:{project}", 0)))
-            )
-
-    def _expires_at(self, conn: Connection, job_id: str, now: float) -> float | None:
-        """When a job that ends now stops keeping its media: retention after the end, or after
-        creation for the Azure Sora 1 dialect (SORA_API.md B2)."""
-        row = conn.execute(
-            select(jobs.c.created_at, jobs.c.extra).where(jobs.c.id == job_id)
-        ).one_or_none()
-        if row is None:
-            return None
-        from_creation = (row[1] or {}).get("expires_from") == "creation"
-        return (row[0] if from_creation else now) + self.retention_seconds
-
-    @property
-    def local(self) -> bool:
-        """Reads are local file reads (SQLite): cheap enough to run on the event loop."""
-        return not self._postgres
-
-    # -- events -----------------------------------------------------------------------------------
-
-    def _notify(self, conn: Connection, kind: Kind, job_id: str) -> None:
-        """Tell every replica about a change; PostgreSQL delivers it only if this commits."""
-        if self._postgres:
-            conn.execute(select(func.pg_notify(CHANNEL, payload(kind, job_id))))
-
-    def _event(
-        self,
-        conn: Connection,
-        *,
-        job_id: str,
-        project: str,
-        type: str,
-        from_status: JobStatus | None,
-        to_status: JobStatus | None,
-        data: dict[str, Any] | None = None,
-        now: float,
-    ) -> None:
-        conn.execute(
-            insert(job_events).values(
-                job_id=job_id,
-                project=project,
-                type=type,
-                from_status=None if from_status is None else from_status.value,
-                to_status=None if to_status is None else to_status.value,
-                data=data or {},
-                created_at=now,
-            )
-        )
 
     # -- creating jobs ----------------------------------------------------------------------------
 
@@ -207,193 +107,6 @@ class Store(JobQueries):
             self._notify(conn, "status", new.id)
             row = conn.execute(select(jobs).where(jobs.c.id == new.id)).mappings().one()
         return job_from_row(row)
-
-    # -- scheduling ----------------------------------------------------------------------------
-
-    def claim_next(
-        self,
-        *,
-        owner: str,
-        lease_seconds: float,
-        per_project_limit: int,
-        profiles: Collection[str] | None = None,
-        other_than: Collection[str] | None = None,
-    ) -> Job | None:
-        """Move the fairest queued job to `in_progress` and lease it to `owner`.
-
-        With a placement only some profiles have a free worker: then only jobs of `profiles`, or
-        of any profile not in `other_than` (when given), are taken. Without either, any job.
-
-        Fair: among projects under their running limit, the one with the fewest running jobs
-        goes first; within a project, oldest first. On Postgres the row is locked with
-        `FOR UPDATE SKIP LOCKED` so concurrent schedulers never claim the same job. With
-        `profiles`, only jobs of those profiles (the ones with a free actor) are considered.
-        """
-        now = self.now()
-        # A dedicated alias keeps the correlated subquery readable in SQL.
-        r = jobs.alias("running_jobs")
-        running = (
-            select(func.count())
-            .select_from(r)
-            .where(r.c.project == jobs.c.project, r.c.status == JobStatus.IN_PROGRESS.value)
-            .correlate(jobs)
-            .scalar_subquery()
-        )
-        query = (
-            select(jobs.c.id, jobs.c.project)
-            .where(jobs.c.status == JobStatus.QUEUED.value, running < per_project_limit)
-            .order_by(running, jobs.c.created_at, jobs.c.id)
-            .limit(1)
-        )
-        if profiles is not None or other_than is not None:
-            takeable = [jobs.c.profile.in_(sorted(profiles))] if profiles else []
-            if other_than is not None:
-                takeable.append(jobs.c.profile.not_in(sorted(other_than)))
-            query = query.where(or_(*takeable) if takeable else false())
-        if self._postgres:
-            query = query.with_for_update(skip_locked=True, of=jobs)
-        with self._writer.begin() as conn:
-            found = self._claimable(conn, query, per_project_limit)
-            if found is None:
-                return None
-            job_id, project = found
-            conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
-                .values(
-                    status=JobStatus.IN_PROGRESS.value,
-                    attempt=jobs.c.attempt + 1,
-                    lease_owner=owner,
-                    lease_expires_at=now + lease_seconds,
-                    started_at=func.coalesce(jobs.c.started_at, now),
-                    updated_at=now,
-                )
-            )
-            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().one()
-            self._event(
-                conn,
-                job_id=job_id,
-                project=project,
-                type="job.started",
-                from_status=JobStatus.QUEUED,
-                to_status=JobStatus.IN_PROGRESS,
-                data={"attempt": row["attempt"]},
-                now=now,
-            )
-            self._notify(conn, "status", job_id)
-        return job_from_row(row)
-
-    def _claimable(self, conn: Connection, query: Any, per_project_limit: int) -> Any:
-        """The (id, project) to claim, or None. On PostgreSQL the project's running count is
-        checked again under its advisory lock: another server may have claimed one of its jobs
-        since the snapshot `query` saw, and the running limit must hold across servers."""
-        full: list[str] = []
-        for _ in range(CLAIM_CANDIDATES):
-            candidate = query.where(jobs.c.project.not_in(full)) if full else query
-            found = conn.execute(candidate).one_or_none()
-            if found is None or not self._postgres:
-                return found
-            self._lock_project(conn, "running", found[1])
-            running = conn.execute(
-                select(func.count())
-                .select_from(jobs)
-                .where(jobs.c.project == found[1], jobs.c.status == JobStatus.IN_PROGRESS.value)
-            ).scalar_one()
-            if running < per_project_limit:
-                return found
-            full.append(found[1])
-        return None
-
-    def report_progress(
-        self, job_id: str, *, attempt: int, progress: int, lease_seconds: float
-    ) -> LeaseState:
-        """Record progress (never backwards) and extend the lease; tells the worker to go on."""
-        now = self.now()
-        with self._writer.begin() as conn:
-            result = conn.execute(
-                update(jobs)
-                .where(
-                    jobs.c.id == job_id,
-                    jobs.c.attempt == attempt,
-                    jobs.c.status == JobStatus.IN_PROGRESS.value,
-                )
-                .values(
-                    progress=func.max(jobs.c.progress, progress)
-                    if not self._postgres
-                    else func.greatest(jobs.c.progress, progress),
-                    lease_expires_at=now + lease_seconds,
-                    updated_at=now,
-                )
-            )
-            if result.rowcount == 1:
-                if self._postgres and self._progress_sent.get((job_id, attempt)) != progress:
-                    if len(self._progress_sent) > 1000:
-                        self._progress_sent.clear()
-                    self._progress_sent[(job_id, attempt)] = progress
-                    self._notify(conn, "progress", job_id)
-                return LeaseState.HELD
-            row = conn.execute(
-                select(jobs.c.status, jobs.c.attempt).where(jobs.c.id == job_id)
-            ).one_or_none()
-        if row is None or row[1] != attempt:
-            return LeaseState.LOST
-        return LeaseState.CANCELLED
-
-    def lease_state(self, job_id: str, *, attempt: int) -> LeaseState:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(jobs.c.status, jobs.c.attempt).where(jobs.c.id == job_id)
-            ).one_or_none()
-        if row is None or row[1] != attempt:
-            return LeaseState.LOST
-        if row[0] != JobStatus.IN_PROGRESS.value:
-            return LeaseState.CANCELLED
-        return LeaseState.HELD
-
-    def _transition(
-        self,
-        conn: Connection,
-        job_id: str,
-        *,
-        target: JobStatus,
-        values: dict[str, Any],
-        attempt: int | None,
-        expected: Iterable[JobStatus],
-        event: str,
-        data: dict[str, Any] | None = None,
-        now: float,
-    ) -> bool:
-        row = conn.execute(
-            select(jobs.c.status, jobs.c.project, jobs.c.attempt).where(jobs.c.id == job_id)
-        ).one_or_none()
-        if row is None:
-            return False
-        current = JobStatus(row[0])
-        allowed = set(expected)
-        if current not in allowed or (attempt is not None and row[2] != attempt):
-            return False
-        check_transition(current, target)
-        result = conn.execute(
-            update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.status == current.value, jobs.c.attempt == row[2])
-            .values(status=target.value, updated_at=now, **values)
-        )
-        if result.rowcount != 1:
-            return False
-        self._event(
-            conn,
-            job_id=job_id,
-            project=row[1],
-            type=event,
-            from_status=current,
-            to_status=target,
-            data=data,
-            now=now,
-        )
-        # The webhook outbox rows commit (or roll back) with the change that causes them.
-        enqueue_job_event(conn, job_id=job_id, project=row[1], status=target, now=now)
-        self._notify(conn, "status", job_id)
-        return True
 
     def complete(
         self,

@@ -67,25 +67,24 @@ def config(weights: Callable[[str], Path]) -> str:
     )
     sections = [
         server_config(workers=1, events_poll_interval_seconds=0.05),
-        _profile(SLOW, "wan2.1-t2v", weights, "warm = false", steps=1000),
+        profile(SLOW, "wan2.1-t2v", weights("wan2.1-t2v"), "warm = false", steps=1000),
     ]
     for name, tiny in PROFILES.items():
         extra = tiny.extra + (f"\naudio = {sound}" if name == "hunyuan-t2v" else "")
-        sections.append(_profile(name, tiny.family, weights, extra))
+        sections.append(profile(name, tiny.family, weights(tiny.family), extra))
     sections.append('[aliases]\nsora-2 = "wan-t2v"\n')
     deployments = "\n".join(f'"{n}" = "{n}"' for n in ("wan-t2v", "vace", "ltx", "ltx2"))
     sections.append(f"[deployments]\n{deployments}\n")
     return "\n".join(sections)
 
 
-def _profile(
-    name: str, family: str, weights: Callable[[str], Path], extra: str, *, steps: int = 2
-) -> str:
+def profile(name: str, family: str, path: Path, extra: str = "", *, steps: int = 2) -> str:
+    """A `[models.<name>]` section: the tiny checkpoint at `path` on the CPU, then `extra` lines."""
     return f"""
 [models.{name}]
 engine = "diffusers"
 family = "{family}"
-path = "{weights(family)}"
+path = "{path}"
 device = "cpu"
 dtype = "float32"
 resolutions = ["64x32", "32x64"]

@@ -1,6 +1,6 @@
 """Streaming decode: Wan latents decoded chunk by chunk give the pipeline's own frames.
 
-The tiny checkpoints are the suite's (conftest). Each comparison runs the same pipeline call
+The tiny checkpoints are the suite's (tiny_weights.py). Each comparison runs the same pipeline call
 twice with the same seed: once decoding inside the pipeline (`output_type="np"`), once stopping
 at the latents and decoding them here (`decoding.decoded_chunks`).
 """

@@ -1,13 +1,14 @@
 """The diffusers engine end to end on tiny random-weight checkpoints, on the CPU.
 
-Each checkpoint is saved with `save_pretrained` (conftest) and loaded by the engine through its
-production path; specs go through `pipeline.produce`, so the checks are on the MP4 users get.
+Each checkpoint is saved with `save_pretrained` (tiny_weights.py) and loaded by the engine
+through its production path; specs go through `pipeline.produce`, so the checks are on the MP4
+users get.
 Tiny checkpoints render at 64x32 / 32x64 (given as the profile's `resolutions`) with 2 steps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from engines.diffusers.making import check_mp4, make_spec, produce_one, put_reference, rgba_png
+from engines.diffusers.tiny_weights import TinyWeights
 from reelbox.blobs.local import LocalBlobStore
 from reelbox.engines.base import EngineError, GenerationCancelled, GenerationInputs
 from reelbox.engines.diffusers import DiffusersEngine
@@ -22,8 +24,6 @@ from reelbox.jobs.spec import CharacterRef, Mode
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
-
-TinyWeights = Callable[[str], Path]
 
 
 def test_wan_text_to_video_at_a_resampled_size(engines: Any, blobs: LocalBlobStore) -> None:

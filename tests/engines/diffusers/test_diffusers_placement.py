@@ -18,36 +18,25 @@ import numpy as np
 import pytest
 from openai import OpenAI
 
-from engines.diffusers.serving import finished
+from engines.diffusers.serving import finished, profile
 from support.media import decode_frames
 from support.server import LiveServer, server_config, wait_for
 
 pytestmark = pytest.mark.slow
 
-
-def _profile(name: str, path: Path, extra: str) -> str:
-    return f"""
-[models.{name}]
-engine = "diffusers"
-family = "wan2.1-t2v"
-path = "{path}"
-device = "cpu"
-dtype = "float32"
-resolutions = ["64x32", "32x64"]
-{extra}
-"""
+WAN = "wan2.1-t2v"
 
 
 @pytest.fixture(scope="module")
 def server(
     tiny_weights: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    path = tiny_weights("wan2.1-t2v")
+    path = tiny_weights(WAN)
     config = "\n".join(
         [
             server_config(workers=1, gpus=["cpu:0", "cpu:1", "cpu:2"]),
-            _profile("wan-one", path, "steps = 4\ngpus_per_job = 1\nreplicas = 1"),
-            _profile("wan-two", path, "steps = 4\ngpus_per_job = 2\nparallel = { ulysses = 2 }"),
+            profile("wan-one", WAN, path, "gpus_per_job = 1\nreplicas = 1", steps=4),
+            profile("wan-two", WAN, path, "gpus_per_job = 2\nparallel = { ulysses = 2 }", steps=4),
         ]
     )
     live = LiveServer(tmp_path_factory.mktemp("placed") / "data", config=config)
@@ -187,11 +176,11 @@ def test_a_rank_death_met_inside_the_model_rebuilds_the_group_and_the_job_runs_a
 def test_a_placement_that_cannot_fit_is_refused_at_start(
     tiny_weights: Callable[[str], Path], tmp_path: Path
 ) -> None:
-    path = tiny_weights("wan2.1-t2v")
+    path = tiny_weights(WAN)
     config = "\n".join(
         [
             server_config(workers=1, gpus=["cpu:0"]),
-            _profile("wan-two", path, "gpus_per_job = 2\nparallel = { ulysses = 2 }"),
+            profile("wan-two", WAN, path, "gpus_per_job = 2\nparallel = { ulysses = 2 }"),
         ]
     )
     live = LiveServer(tmp_path / "data", config=config)
