@@ -139,7 +139,7 @@ class Layer:
                 # Opaque rows (a sky, the ground): un-premultiplying would divide by one.
                 straight = band.rgb[block].copy()
             else:
-                straight = band.rgb[block] / np.maximum(cover, np.float32(1e-4))[..., None]
+                straight = f32(band.rgb[block] / np.maximum(cover, np.float32(1e-4))[..., None])
             if finish.haze_amount > 0:
                 straight *= 1 - a
                 straight += haze * a
