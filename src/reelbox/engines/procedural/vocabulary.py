@@ -537,8 +537,7 @@ _IMPLYING_PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
 # the word counts as understood. 'medieval' or 'ancient' asks for no modern city (the castles,
 # houses and bridges the renderer draws are old already); bare 'water' is a lake unless the
 # prompt names another place; 'steam' with nothing steaming in it is a mist (a cup, a train and
-# a steamship draw their own steam, see `reading.py`); 'futuristic' is a neon-lit,
-# electronic-scored scene, but it no longer turns a stated noon into night.
+# a steamship draw their own steam, see `reading.py`).
 _HINTS: dict[str, tuple[tuple[str, str], ...]] = {
     "medieval": (("setting", "meadow"), ("music", "strings")),
     "ancient": (("setting", "meadow"), ("music", "strings")),
@@ -548,7 +547,6 @@ _HINTS: dict[str, tuple[tuple[str, str], ...]] = {
     "steamy": (("weather", "fog"),),
     "vapor": (("weather", "fog"),),
     "vapour": (("weather", "fog"),),
-    "futuristic": (("lighting", "neon"), ("music", "electronic")),
 }
 # An old town is drawn as the countryside's village, never as the modern city's towers.
 _OLD_PLACES = (
@@ -576,6 +574,9 @@ def _build_phrases() -> dict[tuple[str, ...], tuple[tuple[Meaning, ...], tuple[M
         table[tuple(phrase.split())] = ((("setting", "meadow"),), (("music", "strings"),))
     for phrase, hinted in _HINTS.items():
         table[tuple(phrase.split())] = ((), hinted)
+    # 'futuristic' is neon-lit and electronic, but not night unless the prompt says so (neon
+    # itself suggests night): a futuristic car in the desert stays in daylight.
+    table[("futuristic",)] = ((("lighting", "neon"),), (("music", "electronic"),))
     return table
 
 
