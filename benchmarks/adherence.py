@@ -8,7 +8,8 @@ none of them used by the tests) lists what a viewer would expect: subjects, sett
 day, weather, sounds, camera, and a colour. Two kinds of score:
 
 - from the plan (`plan_scene`, seed 1): the expected subject kinds present, and each aspect
-  equal to what was asked; the words the plan names as `not_understood` are listed;
+  equal to what was asked; the words the plan names as `not_understood` are listed per prompt
+  and counted under the summary;
 - from the video itself: each prompt is rendered to an MP4 (4 s, 320x180, 12 fps, with sound)
   through `media.encode.write_mp4`, decoded back with `media.decode`, and measured: brightness
   (outdoors at night below 85 mean luma, morning/noon above 95), the asked colour present (at
@@ -231,6 +232,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     totals: dict[str, list[int]] = {}
+    dropped: list[tuple[str, ...]] = []  # the not_understood phrases of each prompt naming any
     sheets: list[tuple[str, list[np.ndarray]]] = []
 
     def count(key: str, ok: bool | None) -> None:
@@ -265,6 +267,8 @@ def main() -> None:
             levels, cue_ok = video["cues"]
             count("cue audio", cue_ok)
             missing = ", ".join(plan.not_understood) or ""
+            if plan.not_understood:
+                dropped.append(plan.not_understood)
             lowest = min(levels, default=0.0)
             cue_text = "—" if cue_ok is None else f"{_mark(cue_ok)} {lowest:+.0f} dB"
             color_text = "—" if color is None else f"{_mark(color[1])} {100 * color[0]:.1f}%"
@@ -284,7 +288,13 @@ def main() -> None:
         f"{len(cases)} prompts, seed {SEED}, {WIDTH}x{HEIGHT}, {SECONDS:g} s at {FPS} fps; "
         f"{os.cpu_count()} CPUs, load average {load:.1f} at the start; {elapsed:.0f} s in all."
     )
-    text = "\n".join([note, "", *summary, "", *lines])
+    named = "; ".join(", ".join(phrases) for phrases in dropped)
+    phrases = sum(map(len, dropped))
+    unread = (
+        f"Named as not understood: {phrases} phrase{'' if phrases == 1 else 's'} on "
+        f"{len(dropped)} of {len(cases)} prompts" + (f" ({named})." if named else ".")
+    )
+    text = "\n".join([note, "", *summary, "", unread, "", *lines])
     print(text)
     if args.write:
         write_page(text, sheets)

@@ -138,6 +138,7 @@ def evaluation() -> str:
         return ""
     end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
     note = next((line for line in lines if " prompts, seed " in line), "")
+    unread = next((line for line in lines if line.startswith("Named as not understood")), "")
     return (
         "## How well it follows prompts it was not tuned on\n\n"
         "`python benchmarks/adherence.py --write` renders 46 everyday prompts (six languages\n"
@@ -146,6 +147,7 @@ def evaluation() -> str:
         + note
         + "\n\n"
         + "\n".join(lines[start:end])
+        + (f"\n\n{unread}" if unread else "")
         + "\n\nThe full table, with every prompt's `not_understood` words, and contact sheets of\n"
         "all 46 clips: [gallery-evaluation.md](gallery-evaluation.md).\n\n"
         "## Examples\n\n"

@@ -102,8 +102,38 @@ def test_closing_a_prefetch_stops_its_thread() -> None:
     stream = prefetch(lambda: _numbered(10_000), depth=2)
     next(stream)
     stream.close()
-    alive = [t for t in threading.enumerate() if t.name == "reelbox-render" and t.is_alive()]
-    assert alive == []
+    assert _render_threads() == []
+
+
+def _render_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "reelbox-render" and t.is_alive()]
+
+
+def test_a_prefetch_starts_painting_before_the_first_frame_is_asked_for() -> None:
+    # The engine mixes its sound track meanwhile: the scene's set-up must not wait for it.
+    started = threading.Event()
+
+    def frames() -> Iterator[Frame]:
+        started.set()
+        yield from _numbered(3)
+
+    stream = prefetch(frames)
+    assert started.wait(timeout=5)
+    assert [int(f[0, 0, 0]) for f in stream] == [0, 1, 2]
+
+
+def test_dropping_a_prefetch_unread_stops_its_thread() -> None:
+    import gc
+    import time
+
+    stream = prefetch(lambda: _numbered(10_000), depth=2)
+    assert _render_threads()
+    del stream
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while _render_threads() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _render_threads() == []
 
 
 def test_walkers_turn_round_smoothly_not_in_one_mirrored_frame() -> None:

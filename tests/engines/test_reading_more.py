@@ -70,7 +70,9 @@ def test_the_stand_in_table_has_hundreds_of_nouns_all_drawable() -> None:
     assert all(item.kind in KINDS for item in table.values())
 
 
-@pytest.mark.parametrize("kind", ["fireworks", "flag", "bridge", "sofa", "pan", "vacuum"])
+@pytest.mark.parametrize(
+    "kind", ["fireworks", "flag", "bridge", "sofa", "pan", "vacuum", "waterfall"]
+)
 def test_new_kinds_are_named_by_their_words(kind: str) -> None:
     plan = plan_scene(f"a {kind} at the beach", seed=1)
     assert [s.kind for s in plan.subjects] == [kind]
@@ -253,7 +255,7 @@ def test_the_chefs_pan_is_held_at_hand_height() -> None:
         ("a stone bridge over a river, warm light", ()),
         ("a jellyfish glowing in the deep ocean", ()),
         ("a ballerina spinning on a dimly lit stage", ()),
-        ("a steaming bowl of ramen on a wooden table", ("steaming",)),
+        ("a steaming bowl of ramen on a wooden table", ()),  # a bowl is a cup: it steams
         ("a cat on a windowsill watching the snow", ()),
         ("a robot in a futuristic lab", ()),
     ],
@@ -266,3 +268,85 @@ def test_japanese_corner_quotes_are_dialogue() -> None:
     plan = plan_scene("公園で女の子が「こんにちは」と言う", seed=1)
     assert plan.language == "ja"
     assert [line.text for line in plan.sound.dialogue] == ["こんにちは"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "setting"),
+    [
+        ("a medieval knight rides through a village", "meadow"),
+        ("a medieval town at dusk", "meadow"),  # an old town is no modern city of towers
+        ("an ancient temple in the jungle", "forest"),  # a stated place wins over the hint
+        ("an ancient castle on a hill", "meadow"),
+    ],
+)
+def test_medieval_and_ancient_keep_the_modern_city_away(prompt: str, setting: str) -> None:
+    plan = plan_scene(prompt, seed=1)
+    assert plan.setting == setting
+    assert plan.not_understood == ()
+    assert plan_scene("an ancient city at noon", seed=1).setting != "city"
+
+
+def test_elderly_people_are_the_adult_figure_and_the_plan_says_so() -> None:
+    plan = plan_scene("an elderly woman walks her dog in the park", seed=1)
+    assert [s.kind for s in plan.subjects] == ["person", "dog"]
+    assert plan.not_understood == ()
+    assert any(s.startswith("elderly woman:") and "no age" in s for s in plan.substitutions)
+    # An age word before something it does not describe is still named.
+    assert "elderly" in plan_scene("an elderly car in the park", seed=1).not_understood
+
+
+def test_a_waterfall_is_its_own_kind() -> None:
+    plan = plan_scene("a waterfall in a lush forest", seed=1)
+    assert [s.kind for s in plan.subjects] == ["waterfall"]
+    assert plan.setting == "forest" and plan.not_understood == ()
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "the northern lights over a frozen lake",
+        "a penguin slides across the ice under the northern lights",
+        "aurora borealis over the mountains",
+    ],
+)
+def test_the_northern_lights_are_a_night_sky_effect(prompt: str) -> None:
+    plan = plan_scene(prompt, seed=1)
+    assert plan.aurora and plan.time_of_day == "night"
+    assert plan.not_understood == ()
+    assert ScenePlan.from_json(plan.to_json()) == plan
+    # A stated hour is kept; indoors there is no sky to show them in.
+    assert plan_scene("the northern lights at dusk over the snow", seed=1).time_of_day == "dusk"
+    assert not plan_scene("a poster of the northern lights in a bedroom", seed=1).aurora
+
+
+def test_steam_is_drawn_by_what_steams_or_else_a_mist() -> None:
+    cup = plan_scene("steam rises from a cup of coffee", seed=1)
+    assert cup.not_understood == () and cup.weather == "clear"
+    train = plan_scene("a train puffs steam across the countryside", seed=1)
+    assert "steam" not in " ".join(train.not_understood) and train.weather == "clear"
+    spring = plan_scene("steam drifts over a mountain lake", seed=1)
+    assert spring.weather == "fog" and "steam" not in spring.not_understood
+    # A stated weather is kept.
+    assert plan_scene("steam over a lake in the rain", seed=1).weather == "rain"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "setting"),
+    [
+        ("a duck swims on the water", "lake"),
+        ("kids play in the water", "lake"),
+        ("a boy swims in the water at the beach", "beach"),  # the place named wins
+    ],
+)
+def test_bare_water_is_a_lake_unless_the_prompt_names_a_place(prompt: str, setting: str) -> None:
+    plan = plan_scene(prompt, seed=1)
+    assert plan.setting == setting and "water" not in plan.not_understood
+
+
+def test_futuristic_is_neon_light_without_forcing_night() -> None:
+    assert plan_scene("a robot in a futuristic city", seed=1).lighting == "neon"
+    plan = plan_scene("a futuristic car drives through the desert", seed=1)
+    assert plan.time_of_day == "noon" and plan.lighting == "neon"
+    assert plan_scene("a futuristic city at night", seed=1).time_of_day == "night"
+    # Stated, so an edit that asks for it relights the footage.
+    assert "lighting" in plan_scene("make it futuristic", seed=1).explicit

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reelbox.blobs import LocalBlobStore
-from reelbox.engines.base import GenerationCancelled
+from reelbox.engines.base import GenerationCancelled, GenerationInputs
 from reelbox.engines.fake import FakeEngine
 from reelbox.engines.procedural.engine import ProceduralEngine
 from reelbox.executors.pipeline import produce
 from reelbox.jobs.spec import GenerationSpec, Mode
 from reelbox.jobs.timings import JobTimings
+from reelbox.media.stills import (
+    SpriteSheet,
+    spritesheet_indices,
+    write_spritesheet,
+    write_thumbnail,
+)
 from support.media import image_facts, probe_mp4
 
 
@@ -211,3 +221,65 @@ def test_the_embedded_engine_reports_its_stages_and_a_step_per_frame(tmp_path: P
     assert timings.stages["render"].seconds == pytest.approx(timings.steps.total)
     for stage in timings.stages.values():
         assert stage.start <= stage.end and stage.seconds >= 0
+
+
+class _OneBuffer:
+    """The fake engine's frames, each painted into the same buffer (as a frugal engine may)."""
+
+    def __init__(self, fps: int) -> None:
+        self.engine = FakeEngine({"fps": fps})
+
+    def capabilities(self) -> object:
+        return self.engine.capabilities()
+
+    def generate(self, spec: GenerationSpec, inputs: object, **kw: object) -> object:
+        result = self.engine.generate(spec, inputs, **kw)  # type: ignore[arg-type]
+
+        def reused() -> Iterator[np.ndarray]:
+            buffer: np.ndarray | None = None
+            for frame in result.frames:
+                if buffer is None:
+                    buffer = np.empty_like(frame)
+                buffer[...] = frame
+                yield buffer
+
+        return replace(result, frames=reused())
+
+
+@pytest.mark.parametrize("reuse", [False, True], ids=["fresh-frames", "one-buffer"])
+def test_the_stills_show_the_frames_they_should(
+    tmp_path: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stills are made in a thread while the video encodes: they must be the very files
+    # written from the right frames afterwards, even when the engine reuses its buffer. The
+    # thread is slowed down so that the engine has moved on by the time it gets to a frame.
+    add = SpriteSheet.add
+
+    def slow_add(sheet: SpriteSheet, index: int, frame: np.ndarray) -> None:
+        time.sleep(0.02)
+        add(sheet, index, frame)
+
+    monkeypatch.setattr(SpriteSheet, "add", slow_add)
+    spec = _spec(seconds=3.0, width=96, height=64)
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    engine = _OneBuffer(spec.fps) if reuse else FakeEngine({"fps": spec.fps})
+    (output,) = produce(
+        spec,
+        engine=engine,  # type: ignore[arg-type]
+        blobs=blobs,
+        key_prefix=lambda i: f"videos/job/1/{i}",
+        on_progress=lambda f: None,
+        should_cancel=lambda: False,
+    )
+    result = FakeEngine({"fps": spec.fps}).generate(
+        spec, GenerationInputs(), on_progress=lambda f: None, should_cancel=lambda: False
+    )
+    frames = [frame.copy() for frame in result.frames]
+    assert len(frames) == 24 and not all(np.array_equal(frames[0], f) for f in frames)
+    write_thumbnail(frames[12], tmp_path / "t.webp", format="webp")
+    write_thumbnail(frames[12], tmp_path / "t.jpg", format="jpeg")
+    write_spritesheet([frames[i] for i in spritesheet_indices(24, tiles=16)], tmp_path / "s.jpg")
+    assert blobs.get_bytes(output.thumbnail_key) == (tmp_path / "t.webp").read_bytes()
+    assert blobs.get_bytes(output.thumbnail_jpeg_key) == (tmp_path / "t.jpg").read_bytes()
+    assert blobs.get_bytes(output.spritesheet_key) == (tmp_path / "s.jpg").read_bytes()
+    assert list((tmp_path / "blobs" / ".staging").iterdir()) == []

@@ -11,6 +11,7 @@ from PIL import Image
 from reelbox.engines.base import Frame
 from reelbox.media.stills import (
     SpriteGeometry,
+    SpriteSheet,
     spritesheet_indices,
     write_spritesheet,
     write_thumbnail,
@@ -88,3 +89,27 @@ def test_spritesheet_refuses_mixed_or_no_frames(tmp_path: Path) -> None:
         write_spritesheet([], tmp_path / "s.jpg")
     with pytest.raises(ValueError, match="same size"):
         write_spritesheet([_frame(64, 36, 0), _frame(36, 64, 0)], tmp_path / "s.jpg")
+
+
+def test_a_sheet_built_tile_by_tile_in_any_order_is_the_written_sheet(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 256, (90, 160, 3), dtype=np.uint8) for _ in range(6)]
+    write_spritesheet(frames, tmp_path / "whole.jpg", columns=4, tile_width=64)
+    sheet = SpriteSheet(6, width=160, height=90, columns=4, tile_width=64)
+    for index in (5, 0, 3, 1, 4, 2):
+        sheet.add(index, frames[index])
+    geometry = sheet.save(tmp_path / "tiles.jpg")
+    assert geometry == SpriteGeometry(columns=4, rows=2, frame_width=64, frame_height=36)
+    assert (tmp_path / "tiles.jpg").read_bytes() == (tmp_path / "whole.jpg").read_bytes()
+
+
+def test_a_sheet_refuses_missing_misplaced_or_mismatched_tiles(tmp_path: Path) -> None:
+    sheet = SpriteSheet(2, width=64, height=36, tile_width=32)
+    sheet.add(0, _frame(64, 36, 0))
+    with pytest.raises(ValueError, match="1 of the sprite sheet's 2 tiles"):
+        sheet.save(tmp_path / "s.jpg")
+    with pytest.raises(ValueError, match="outside"):
+        sheet.add(2, _frame(64, 36, 0))
+    with pytest.raises(ValueError, match="same size"):
+        sheet.add(1, _frame(36, 64, 0))
+    assert not (tmp_path / "s.jpg").exists()

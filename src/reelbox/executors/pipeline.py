@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,7 +34,12 @@ from reelbox.media import audio as audio_ops
 from reelbox.media.decode import iter_frames, probe_video, read_audio
 from reelbox.media.encode import write_mp4
 from reelbox.media.images import decode_png, load_rgba
-from reelbox.media.stills import spritesheet_indices, write_spritesheet, write_thumbnail
+from reelbox.media.stills import (
+    SpriteGeometry,
+    SpriteSheet,
+    spritesheet_indices,
+    write_thumbnail,
+)
 
 SPRITE_TILES = 16
 
@@ -189,12 +195,21 @@ def _produce_one(
         frames, frame_count, audio = _stitch(inputs.source_video, spec, frames, frame_count, audio)
 
     sprite_at = spritesheet_indices(frame_count, tiles=SPRITE_TILES)
-    thumb_at = frame_count // 2
     staged: list[Path] = []
     encoding = time.time()
+    stills: _Stills | None = None
     try:
         video_path = blobs.staging_path(".mp4")
-        staged.append(video_path)
+        thumb_webp = blobs.staging_path(".webp")
+        thumb_jpeg = blobs.staging_path(".jpg")
+        sheet = blobs.staging_path(".jpg")
+        staged += [video_path, thumb_webp, thumb_jpeg, sheet]
+        stills = _Stills(
+            frame_count=frame_count,
+            width=result.width,
+            height=result.height,
+            thumbnails=(thumb_webp, thumb_jpeg),
+        )
 
         def on_frame(i: int) -> None:
             fractions["encode"] = (i + 1) / frame_count
@@ -202,22 +217,17 @@ def _produce_one(
 
         encoded = write_mp4(
             video_path,
-            frames,
+            stills.tap(frames),
             width=result.width,
             height=result.height,
             fps=result.fps,
             frame_count=frame_count,
             audio=audio,
-            keep={*sprite_at, thumb_at},
+            # Review looks at the sprite sheet's frames whole; the stills need none kept.
+            keep=sprite_at if review is not None else (),
             on_frame=on_frame,
         )
-        thumb_webp = blobs.staging_path(".webp")
-        thumb_jpeg = blobs.staging_path(".jpg")
-        sheet = blobs.staging_path(".jpg")
-        staged += [thumb_webp, thumb_jpeg, sheet]
-        write_thumbnail(encoded.kept[thumb_at], thumb_webp, format="webp")
-        write_thumbnail(encoded.kept[thumb_at], thumb_jpeg, format="jpeg")
-        geometry = write_spritesheet([encoded.kept[i] for i in sprite_at], sheet)
+        geometry = stills.finish(sheet)
         low_path = None
         if RENDITION_LOW in spec.options.get("renditions", ()):
             low_path = blobs.staging_path(".mp4")
@@ -245,6 +255,8 @@ def _produce_one(
         blobs.put_file(keys["spritesheet"], sheet)
         timings.add("upload", start=stored, end=time.time())
     finally:
+        if stills is not None:
+            stills.close()  # before the staged files go: its thread may still be writing them
         for path in staged:
             path.unlink(missing_ok=True)
 
@@ -267,6 +279,51 @@ def _produce_one(
         sprite_frame_height=geometry.frame_height,
         plan=result.plan,
     )
+
+
+class _Stills:
+    """The thumbnails and the sprite sheet, made in a background thread from the frames as
+    they go to the encoder (Pillow scales and compresses without the GIL), so that encoding
+    does not end with a serial tail of stills and no frame has to be kept whole for them."""
+
+    def __init__(
+        self, *, frame_count: int, width: int, height: int, thumbnails: tuple[Path, Path]
+    ) -> None:
+        indices = spritesheet_indices(frame_count, tiles=SPRITE_TILES)
+        self._tiles = {index: tile for tile, index in enumerate(indices)}
+        self._thumb_at = frame_count // 2
+        self._thumbnails = thumbnails
+        self._sheet = SpriteSheet(len(indices), width=width, height=height)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reelbox-stills")
+        self._pending: list[Future[None]] = []
+
+    def tap(self, frames: Iterator[Frame]) -> Iterator[Frame]:
+        """`frames`, unchanged; the ones the stills show are handed to the thread on the way."""
+        for index, frame in enumerate(frames):
+            tile = self._tiles.get(index)
+            wanted = tile is not None or index == self._thumb_at
+            # Anything but an array is left for the encoder to refuse with its own error.
+            if wanted and isinstance(frame, np.ndarray):
+                # A copy: an engine may paint its next frame into the same buffer.
+                self._pending.append(self._pool.submit(self._take, index, tile, frame.copy()))
+            yield frame
+
+    def _take(self, index: int, tile: int | None, frame: Frame) -> None:
+        if index == self._thumb_at:
+            webp, jpeg = self._thumbnails
+            write_thumbnail(frame, webp, format="webp")
+            write_thumbnail(frame, jpeg, format="jpeg")
+        if tile is not None:
+            self._sheet.add(tile, frame)
+
+    def finish(self, sheet: Path) -> SpriteGeometry:
+        """Wait for the thread's work (raising what it raised) and write the sheet."""
+        for pending in self._pending:
+            pending.result()
+        return self._sheet.save(sheet)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Waits:

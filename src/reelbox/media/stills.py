@@ -66,27 +66,66 @@ def write_spritesheet(
     """
     if not frames:
         raise ValueError("a sprite sheet needs at least one frame")
-    if columns < 1 or tile_width < 1:
-        raise ValueError(f"columns and tile_width must be positive, got {columns}, {tile_width}")
     for frame in frames:
         _check_frame(frame)
     height, width = frames[0].shape[:2]
-    if any(frame.shape != frames[0].shape for frame in frames):
-        raise ValueError("all frames of a sprite sheet must have the same size")
-    tile_height = max(1, round(tile_width * height / width))
-    columns = min(columns, len(frames))
-    rows = -(-len(frames) // columns)
-    sheet = Image.new("RGB", (columns * tile_width, rows * tile_height))
-    for index, frame in enumerate(frames):
-        tile = Image.fromarray(frame).resize(
-            (tile_width, tile_height), Image.Resampling.LANCZOS, reducing_gap=3.0
-        )
-        row, column = divmod(index, columns)
-        sheet.paste(tile, (column * tile_width, row * tile_height))
-    sheet.save(path, format="JPEG", quality=_SPRITE_QUALITY, optimize=True)
-    return SpriteGeometry(
-        columns=columns, rows=rows, frame_width=tile_width, frame_height=tile_height
+    sheet = SpriteSheet(
+        len(frames), width=width, height=height, columns=columns, tile_width=tile_width
     )
+    for index, frame in enumerate(frames):
+        sheet.add(index, frame)
+    return sheet.save(path)
+
+
+class SpriteSheet:
+    """A sprite sheet of `tiles` frames built one tile at a time, so that each frame can be
+    scaled down as it goes by (while a video is still encoding) instead of being kept whole.
+
+    The same frames added in any order give the same sheet as `write_spritesheet`.
+    """
+
+    def __init__(
+        self, tiles: int, *, width: int, height: int, columns: int = 4, tile_width: int = 256
+    ) -> None:
+        if tiles < 1:
+            raise ValueError("a sprite sheet needs at least one frame")
+        if columns < 1 or tile_width < 1:
+            raise ValueError(
+                f"columns and tile_width must be positive, got {columns}, {tile_width}"
+            )
+        self.size = (width, height)
+        self.tiles = tiles
+        tile_height = max(1, round(tile_width * height / width))
+        columns = min(columns, tiles)
+        rows = -(-tiles // columns)
+        self.geometry = SpriteGeometry(
+            columns=columns, rows=rows, frame_width=tile_width, frame_height=tile_height
+        )
+        self._sheet = Image.new("RGB", (columns * tile_width, rows * tile_height))
+        self._added: set[int] = set()
+
+    def add(self, index: int, frame: Frame) -> None:
+        """Scale `frame` down into tile `index` (0 .. tiles - 1)."""
+        _check_frame(frame)
+        if frame.shape[1::-1] != self.size:
+            raise ValueError("all frames of a sprite sheet must have the same size")
+        if not 0 <= index < self.tiles:
+            raise ValueError(f"tile {index} is outside 0..{self.tiles - 1}")
+        g = self.geometry
+        tile = Image.fromarray(frame).resize(
+            (g.frame_width, g.frame_height), Image.Resampling.LANCZOS, reducing_gap=3.0
+        )
+        row, column = divmod(index, g.columns)
+        self._sheet.paste(tile, (column * g.frame_width, row * g.frame_height))
+        self._added.add(index)
+
+    def save(self, path: Path) -> SpriteGeometry:
+        """Write the sheet as a JPEG; every tile must have been added."""
+        missing = self.tiles - len(self._added)
+        if missing:
+            raise ValueError(f"{missing} of the sprite sheet's {self.tiles} tiles were not added")
+        self._sheet.save(path, format="JPEG", quality=_SPRITE_QUALITY, optimize=True)
+        return self.geometry
 
 
 def _check_frame(frame: Frame) -> None:

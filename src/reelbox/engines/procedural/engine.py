@@ -155,7 +155,7 @@ class ProceduralEngine:
                 warnings.append(SPEECH_WARNING)
         speaking = dialogue.speaking or estimate_speaking(plan, seconds=seconds, tempo=tempo)
         timings.add("plan", start=planning, end=time.time())
-        # Start painting (in the background) before mixing the sound.
+        # Start painting (the thread starts now and sets the scene up) before mixing the sound.
         frames_of = self._frames(
             spec, inputs, plan, painted=painted, offset=offset, speaking=speaking
         )

@@ -134,11 +134,19 @@ class Layer:
         a = np.float32(finish.haze_amount)
         for start in range(0, alpha.shape[0], BLOCK_ROWS):
             block = slice(start, start + BLOCK_ROWS)
-            straight = band.rgb[block] / np.maximum(alpha[block], np.float32(1e-4))[..., None]
+            cover = alpha[block]
+            if cover.min() == 1.0 and cover.max() == 1.0:
+                # Opaque rows (a sky, the ground): un-premultiplying would divide by one.
+                straight = band.rgb[block].copy()
+            else:
+                straight = f32(band.rgb[block] / np.maximum(cover, np.float32(1e-4))[..., None])
             if finish.haze_amount > 0:
-                straight = straight * (1 - a) + haze * a
+                straight *= 1 - a
+                straight += haze * a
             graded: F32 = finish.grade.apply_array(f32(straight))
-            rgb[block] = np.clip(graded + np.float32(0.5), 0, 255).astype(np.uint8)
+            graded += np.float32(0.5)
+            np.clip(graded, 0, 255, out=graded)
+            np.copyto(rgb[block], graded, casting="unsafe")
         mask = np.clip(alpha * np.float32(255) + np.float32(0.5), 0, 255).astype(np.uint8)
         opaque = bool(np.all(mask == 255))
         return cls(

@@ -120,6 +120,7 @@ class ScenePlan:
     language: str | None = None  # the prompt's language when it is not English
     world: str = ""  # the ground of a space scene: "" (grey rock), "moon" or "mars"
     earth_in_sky: bool = False  # the planet hanging in a space sky is the Earth
+    aurora: bool = False  # the northern (or southern) lights in the night sky
     time_change: str | None = None  # the time of day the clip ends at ('day turning to night')
 
     def to_json(self) -> dict[str, Any]:
@@ -166,6 +167,7 @@ class ScenePlan:
             "language": self.language,
             "world": self.world,
             "earth_in_sky": self.earth_in_sky,
+            "aurora": self.aurora,
             "time_change": self.time_change,
         }
 
@@ -228,6 +230,7 @@ def _read(data: Mapping[str, Any]) -> ScenePlan:
         language=None if data.get("language") is None else str(data.get("language")),
         world=_member(data.get("world", ""), WORLDS),
         earth_in_sky=bool(data.get("earth_in_sky", False)),
+        aurora=bool(data.get("aurora", False)),
         time_change=(
             None if data.get("time_change") is None else _member(data["time_change"], TIMES_OF_DAY)
         ),

@@ -59,6 +59,10 @@ _ACTION_PACE = {"walk": 1.0, "run": 2.3, "drive": 1.0, "fly": 1.0, "swim": 1.0, 
 _MOVING_ACTIONS = frozenset(_ACTION_PACE)
 
 
+# Settings with no sky of their own to hang the northern lights in.
+_NO_SKY = frozenset({"space", "underwater", "room", "stage"})
+
+
 def plan_scene(prompt: str, *, seed: int, characters: Sequence[str] = ()) -> ScenePlan:
     """Read `prompt` into a plan; `characters` are names of cut-outs to place in the scene."""
     reading = read_prompt(prompt, names=characters)
@@ -102,6 +106,7 @@ def plan_scene(prompt: str, *, seed: int, characters: Sequence[str] = ()) -> Sce
         language=reading.language,
         world=reading.world if setting == "space" else "",
         earth_in_sky=setting == "space" and (reading.earth_in_sky or bool(reading.world)),
+        aurora=reading.value("sky") == "aurora" and setting not in _NO_SKY,
         time_change=reading.time_change if reading.time_change != time_of_day else None,
     )
 
@@ -186,6 +191,7 @@ def remix_plan(
         world=(reading.world or source.world) if setting == "space" else "",
         earth_in_sky=setting == "space"
         and (reading.earth_in_sky or bool(reading.world) or source.earth_in_sky),
+        aurora=(reading.value("sky") == "aurora" or source.aurora) and setting not in _NO_SKY,
         time_change=reading.time_change
         if "time_of_day" in stated
         else (source.time_change if time_of_day == source.time_of_day else None),

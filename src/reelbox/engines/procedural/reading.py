@@ -64,6 +64,19 @@ _FALLS = frozenset({"falls", "falling", "comes", "arrives", "descends"})
 _BEFORE = {"night": "dusk", "dusk": "sunset", "dawn": "night", "morning": "dawn"}
 _FRAMING_ASPECTS = frozenset({"camera", "shot", "tempo", "handheld"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
+# 'steam' is a mist unless one of these, which draw their own steam or smoke, is in the scene.
+_STEAM_WORDS = frozenset({"steam", "steamy", "steaming", "vapor", "vapour"})
+_STEAMING_KINDS = frozenset({"cup", "train", "ship", "campfire", "pan"})
+# Age words, and the subject categories whose figures they describe without changing them.
+_OLD_BUILT: frozenset[str] = frozenset({"building"})
+_AGE_WORDS: dict[str, frozenset[str]] = {
+    "elderly": frozenset({"person"}),
+    "aged": frozenset({"person"}),
+    "medieval": _OLD_BUILT,
+    "ancient": _OLD_BUILT,
+    "old": _OLD_BUILT,
+    "historic": _OLD_BUILT,
+}
 # How far (in words) a colour, size or number may stand before the noun it describes.
 _REACH = 3
 
@@ -169,6 +182,7 @@ class _Reader:
         self.mention_at: dict[int, int] = {}
         self.used: set[int] = set()  # token indices the plan renders (or deliberately skips)
         self.times: list[tuple[int, int, str]] = []  # time-of-day phrases: (start, end, value)
+        self.steam = False  # 'steam' was read
 
     def feed(self, text: str) -> None:
         self.tokens += _TOKEN.findall(text.lower())
@@ -323,7 +337,10 @@ class _Reader:
                 known = words[0] in KIND_WORDS
                 clash = length == 1 and (
                     words in ACTION_PHRASES
-                    or (words in PHRASES and PHRASES[words][0][0][0] in _FRAMING_ASPECTS)
+                    or (
+                        words in PHRASES
+                        and any(a in _FRAMING_ASPECTS for a, _ in PHRASES[words][0])
+                    )
                 )
                 plain = known and item.color is None and words not in PHRASES
                 if length > 1 or not (plain or (clash and not introduced)):
@@ -363,6 +380,16 @@ class _Reader:
             for a, v in (*stated, *implied):
                 if a in ("sound", "time_of_day", "lighting"):
                     self._set(result.implied if a != "sound" else result.stated, a, v)
+            return
+        if not stated:
+            # A hint ('medieval', bare 'water'): it only fills what the prompt leaves open.
+            if not negated:
+                result.understood.append(text)
+                if text in _STEAM_WORDS:
+                    self.steam = True  # a mist, unless something named draws its own steam
+                    return
+                for a, v in implied:
+                    self._set(result.implied, a, v)
             return
         aspect = stated[0][0]
         if aspect == "silent":
@@ -585,6 +612,10 @@ class _Reader:
                 result.earth_in_sky = result.earth_in_sky or token != "planet"
                 self.used.add(k)
         self._time_change()
+        kinds = {m.kind for m in result.mentions}
+        if self.steam and not kinds & _STEAMING_KINDS:
+            self._set(result.implied, "weather", "fog")
+        self._described(kinds)
         text = " ".join(tokens)
         result.on_water = any(
             f"{verb} on {place}" in text
@@ -609,6 +640,31 @@ class _Reader:
         if phrase:
             missing.append(" ".join(phrase))
         self.result.not_understood = list(dict.fromkeys(missing))
+
+    def _described(self, kinds: set[str]) -> None:
+        """Mark an age word understood when the subject right after it is drawn that way
+        anyway: 'an elderly woman' is the adult figure 'an old woman' is (the plan says so),
+        'an ancient castle' or 'a medieval bridge' the buildings the renderer draws."""
+        for k, token in enumerate(self.tokens):
+            wanted = _AGE_WORDS.get(token)
+            if wanted is None or k in self.used:
+                continue
+            nxt = k + 1
+            while nxt < len(self.tokens) and (
+                self.tokens[nxt] in COLOR_WORDS or self.tokens[nxt] in SIZE_WORDS
+            ):
+                nxt += 1
+            found = self.mention_at.get(nxt)
+            if found is None:
+                continue
+            mention = self.result.mentions[found]
+            if KINDS[mention.kind].category not in wanted:
+                continue
+            self.used.add(k)
+            self.result.understood.append(token)
+            if "person" in wanted:
+                drawn = mention.drawn_as or "a person"
+                self.result.substitutions.append(f"{token} {mention.word}: {drawn} (no age shown)")
 
 
 def _acts(mention: Mention, action: str) -> bool:

@@ -37,6 +37,8 @@ def paint_sky(painter: Painter, *, bottom: float) -> None:
     if painter.day.stars > 0 and painter.look.sun_visible > 0.05:
         _stars(band, painter.day.stars * painter.look.sun_visible, painter.horizon)
     _sun(painter, band)
+    if painter.plan.aurora:
+        _aurora(painter, band)
     if painter.plan.lighting == "neon":
         # A city's glow along the horizon.
         glow = np.exp(-np.abs(band.y - np.float32(painter.horizon)) / np.float32(0.12 * painter.h))
@@ -46,6 +48,57 @@ def paint_sky(painter: Painter, *, bottom: float) -> None:
             region = band.rgb[block]
             region += (pink - region) * (glow[block, None, None] * np.float32(0.35))
     painter.add(band, parallax=0.0, haze=False)
+
+
+_AURORA_GREEN = (70.0, 235.0, 150.0)
+_AURORA_VIOLET = (150.0, 80.0, 210.0)
+
+
+def _aurora(painter: Painter, band: Band) -> None:
+    """The northern lights: curtains of green light, bright along a wavy lower hem and fading
+    upwards into violet, with faint vertical rays. Painted into the sky once; the pattern
+    repeats a whole number of times across the band, so the wrap does not show."""
+    rng = band.rng("aurora")
+    h = np.float32(painter.h)
+    top = np.float32(max(painter.y_min, painter.horizon - 0.95 * painter.h))
+    span = np.float32(painter.horizon) - top
+    # Darker skies show it brighter; a daytime sky (asked for at noon) only faintly.
+    strength = np.float32(0.25 + 0.65 * min(1.0, painter.day.stars) * painter.look.sun_visible)
+    green = np.asarray(_AURORA_GREEN, np.float32)
+    violet = np.asarray(_AURORA_VIOLET, np.float32)
+    x = band.x * np.float32(2 * np.pi / band.width)
+    for curtain in range(2):
+        waves = band.cycles(0.8 + 0.5 * curtain, painter.w)
+        phase = np.float32(rng.uniform(0, 2 * np.pi))
+        hem = (
+            top
+            + span * np.float32(0.45 + 0.15 * curtain)
+            + np.float32(0.06)
+            * h
+            * (
+                np.sin(x * np.float32(waves) + phase)
+                + np.float32(0.5) * np.sin(x * np.float32(2 * waves + 1) + phase * 2)
+            )
+        )
+        rays = (
+            np.float32(0.55)
+            + np.float32(0.45) * np.sin(x * np.float32(band.cycles(9.0, painter.w)) + phase) ** 2
+        )
+        height = np.float32((0.28 - 0.08 * curtain) * painter.h)
+        level = strength * np.float32(1.0 - 0.35 * curtain)
+        for start in range(0, band.alpha.shape[0], BLOCK_ROWS):
+            block = slice(start, start + BLOCK_ROWS)
+            dy = hem[None, :] - band.y[block, None]  # > 0 above the hem
+            glow = np.where(
+                dy >= 0,
+                np.exp(-dy / height * np.float32(2.2)),
+                np.exp(dy / np.float32(0.012 * painter.h)),
+            )
+            cover = f32(glow * rays[None, :] * level)
+            up = np.clip(dy / height, 0, 1)[..., None]
+            color = green * (1 - up) + violet * up
+            region = band.rgb[block]
+            region += (color - region) * cover[..., None]
 
 
 def paint_clouds(painter: Painter) -> None:

@@ -20,6 +20,7 @@ from reelbox.engines.procedural.seeding import rng_for
 _VIGNETTE_BY_STYLE = {"cinematic": 0.3, "noir": 0.5, "vintage": 0.45, "watercolor": 0.15}
 _VIGNETTE_BY_LIGHTING = {"dramatic": 0.45, "candlelight": 0.4, "neon": 0.2}
 CINEMA_ASPECT = 2.39
+_BLOCK_ROWS = 32  # rows multiplied at a time: 240 KB of 16-bit scratch at 1280 wide
 
 
 class Finisher:
@@ -83,12 +84,18 @@ class Finisher:
         return frame
 
     def _multiply(self, frame: Frame, factor: np.ndarray) -> Frame:
-        """`frame * factor / 256` in place, through one reused 16-bit buffer."""
-        if self._scratch is None or self._scratch.shape != frame.shape:
-            self._scratch = np.empty(frame.shape, dtype=np.uint16)
-        np.multiply(frame, factor, out=self._scratch)
-        np.right_shift(self._scratch, 8, out=self._scratch)
-        np.copyto(frame, self._scratch, casting="unsafe")
+        """`frame * factor / 256` in place, a block of rows at a time through one reused
+        16-bit buffer small enough to stay in the CPU's cache across the three passes (a
+        whole-frame buffer is 5.5 MB at 720p, and each pass would go out to memory)."""
+        rows = _BLOCK_ROWS
+        if self._scratch is None or self._scratch.shape[1:] != frame.shape[1:]:
+            self._scratch = np.empty((rows, *frame.shape[1:]), dtype=np.uint16)
+        for start in range(0, frame.shape[0], rows):
+            part = frame[start : start + rows]
+            scratch = self._scratch[: part.shape[0]]
+            np.multiply(part, factor[start : start + rows], out=scratch)
+            np.right_shift(scratch, 8, out=scratch)
+            np.copyto(part, scratch, casting="unsafe")
         return frame
 
     def _pixelate(self, frame: Frame) -> Frame:

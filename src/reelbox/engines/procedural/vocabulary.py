@@ -512,7 +512,6 @@ _IMPLYING_PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
     "autumn leaves": (("wind", "breeze"),),
     "falling leaves": (("wind", "breeze"),),
     "cyberpunk": (("lighting", "neon"), ("setting", "city"), ("time_of_day", "night")),
-    "futuristic": (("lighting", "neon"), ("music", "electronic")),
     "sci fi": (("lighting", "neon"), ("music", "electronic")),
     "science fiction": (("lighting", "neon"), ("music", "electronic")),
     "synthwave": (("lighting", "neon"), ("music", "electronic"), ("time_of_day", "night")),
@@ -523,14 +522,43 @@ _IMPLYING_PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
     "thunderstorm": (("weather", "storm"),),
     "thunder": (("weather", "storm"), ("sound", "thunder")),
     "silent film": (("silent", "silent"), ("style", "vintage")),
+    # The sky's own light show: painted across a night sky (sky.py).
+    "northern lights": (("sky", "aurora"), ("time_of_day", "night")),
+    "southern lights": (("sky", "aurora"), ("time_of_day", "night")),
+    "polar lights": (("sky", "aurora"), ("time_of_day", "night")),
+    "aurora": (("sky", "aurora"), ("time_of_day", "night")),
+    "aurora borealis": (("sky", "aurora"), ("time_of_day", "night")),
+    "aurora australis": (("sky", "aurora"), ("time_of_day", "night")),
+    "auroras": (("sky", "aurora"), ("time_of_day", "night")),
     "silent movie": (("silent", "silent"), ("style", "vintage")),
 }
+
+# Words that only suggest: each meaning fills an aspect the prompt does not state itself, and
+# the word counts as understood. 'medieval' or 'ancient' asks for no modern city (the castles,
+# houses and bridges the renderer draws are old already); bare 'water' is a lake unless the
+# prompt names another place; 'steam' with nothing steaming in it is a mist (a cup, a train and
+# a steamship draw their own steam, see `reading.py`).
+_HINTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "medieval": (("setting", "meadow"), ("music", "strings")),
+    "ancient": (("setting", "meadow"), ("music", "strings")),
+    "water": (("setting", "lake"),),
+    "steam": (("weather", "fog"),),
+    "steaming": (("weather", "fog"),),
+    "steamy": (("weather", "fog"),),
+    "vapor": (("weather", "fog"),),
+    "vapour": (("weather", "fog"),),
+}
+# An old town is drawn as the countryside's village, never as the modern city's towers.
+_OLD_PLACES = (
+    "medieval town|medieval city|medieval village|medieval street|medieval streets|"
+    "medieval market|old town|ancient city|ancient town|ancient village|old village"
+)
 
 Meaning = tuple[str, str]
 
 
 def _build_phrases() -> dict[tuple[str, ...], tuple[tuple[Meaning, ...], tuple[Meaning, ...]]]:
-    """words -> (stated meanings, implied meanings)."""
+    """words -> (stated meanings, implied meanings); hints state nothing."""
     table: dict[tuple[str, ...], tuple[tuple[Meaning, ...], tuple[Meaning, ...]]] = {}
     for aspect, values in _PHRASES.items():
         for value, phrases in values.items():
@@ -542,6 +570,13 @@ def _build_phrases() -> dict[tuple[str, ...], tuple[tuple[Meaning, ...], tuple[M
         words = tuple(phrase.split())
         stated, implied = meanings[:1], meanings[1:]
         table[words] = (stated, implied + _ALSO.get(stated[0], ()))
+    for phrase in _OLD_PLACES.split("|"):
+        table[tuple(phrase.split())] = ((("setting", "meadow"),), (("music", "strings"),))
+    for phrase, hinted in _HINTS.items():
+        table[tuple(phrase.split())] = ((), hinted)
+    # 'futuristic' is neon-lit and electronic, but not night unless the prompt says so (neon
+    # itself suggests night): a futuristic car in the desert stays in daylight.
+    table[("futuristic",)] = ((("lighting", "neon"),), (("music", "electronic"),))
     return table
 
 

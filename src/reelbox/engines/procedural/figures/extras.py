@@ -1,6 +1,7 @@
 """Kinds where a stand-in would mislead: fireworks, a flag, a bridge, a sofa, a pan with a
-pancake, and a disc robot vacuum. Fireworks burst and fade on a cycle, the flag ripples in the
-wind, the pancake flips, the vacuum's light blinks.
+pancake, a disc robot vacuum and a waterfall. Fireworks burst and fade on a cycle, the flag
+ripples in the wind, the pancake flips, the vacuum's light blinks, the waterfall's streaks run
+down into a foaming pool.
 """
 
 from __future__ import annotations
@@ -132,6 +133,36 @@ def vacuum(pose: Pose, color: RGB, m: Motion) -> list[Part]:
     ]
 
 
+_FALL_WATER: RGB = (205, 228, 240)
+_FOAM: RGB = (245, 250, 252)
+_POOL: RGB = (70, 130, 160)
+
+
+def waterfall(pose: Pose, color: RGB, m: Motion) -> list[Part]:
+    """Water pouring over a rock ledge (`color` is the rock) into a pool; streaks slide down."""
+    rock, dark = color, shade(color, 0.7)
+    parts: list[Part] = [
+        (pose.polygon((-1.0, 0.0), (-0.95, -0.8), (-0.55, -1.0), (-0.3, -0.95), (-0.3, 0.0)), rock),
+        (pose.polygon((0.3, 0.0), (0.3, -0.97), (0.6, -1.0), (0.92, -0.75), (1.0, 0.0)), rock),
+        (pose.polygon((-0.9, -0.62), (-0.3, -0.74), (-0.3, -0.69), (-0.88, -0.58)), dark),
+        (pose.polygon((-0.98, -0.3), (-0.3, -0.36), (-0.3, -0.32), (-0.97, -0.27)), dark),
+        (pose.polygon((0.3, -0.55), (0.93, -0.47), (0.94, -0.43), (0.3, -0.5)), dark),
+        (pose.ellipse(0.0, -0.02, 0.75, 0.07), _POOL),
+        (pose.box(0.0, -0.5, 0.3, 0.48, 0.02), mix(_FALL_WATER, _POOL, 0.25)),
+    ]
+    for k in range(7):
+        x = -0.25 + 0.5 * k / 6
+        # Streaks of white water running down, each on its own cycle.
+        u = (m.t * 1.1 + 0.37 * k + 0.11 * m.variant) % 1.0
+        top = -0.98 + 0.9 * u
+        parts.append((pose.capsule(x, top, x, min(-0.08, top + 0.25), 0.025), _FALL_WATER))
+    for k in range(5):
+        x = -0.4 + 0.2 * k
+        swell = 0.05 + 0.025 * math.sin(m.t * 6.0 + k * 1.9)
+        parts.append((pose.ellipse(x, -0.06, 0.13, swell), _FOAM))
+    return parts
+
+
 BUILDERS = {
     "fireworks": fireworks,
     "flag": flag,
@@ -139,4 +170,5 @@ BUILDERS = {
     "sofa": sofa,
     "pan": pan,
     "vacuum": vacuum,
+    "waterfall": waterfall,
 }
