@@ -113,7 +113,7 @@ class SpriteSheet:
             raise ValueError(f"tile {index} is outside 0..{self.tiles - 1}")
         g = self.geometry
         tile = Image.fromarray(frame).resize(
-            (g.frame_width, g.frame_height), Image.Resampling.LANCZOS, reducing_gap=3.0
+            (g.frame_width, g.frame_height), Image.Resampling.LANCZOS, reducing_gap=2.0
         )
         row, column = divmod(index, g.columns)
         self._sheet.paste(tile, (column * g.frame_width, row * g.frame_height))
