@@ -8,8 +8,10 @@ and never waits for a writer; SQLAlchemy's per-call connection checkout, `BEGIN`
 cost ten times the query. On PostgreSQL it goes through a small psycopg async pool on the event
 loop, in autocommit with prepared statements: one round trip per read, no worker thread, no
 `BEGIN`/`ROLLBACK` and no pool ping around it (SQLAlchemy's pooled select cost about four times
-as much CPU; docs/benchmarks.md). Without psycopg's pool package the PostgreSQL reads fall back
-to SQLAlchemy in a worker thread.
+as much CPU; docs/benchmarks.md). There, under load, the retrieves waiting at one moment go as
+one `id = ANY(...)` query and identical page requests share one read (store/coalescing.py): the
+round trip, not the rows, is what a PostgreSQL read costs the API process. Without psycopg's
+pool package the PostgreSQL reads fall back to SQLAlchemy in a worker thread.
 """
 
 from __future__ import annotations
