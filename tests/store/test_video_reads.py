@@ -245,3 +245,44 @@ def test_concurrent_reads_get_their_own_answers_in_shared_round_trips(store: Sto
             await reader.aclose()
 
     asyncio.run(check())
+
+
+def test_times_are_whole_seconds_on_every_read_path(database_url: str) -> None:
+    """`jobs` stores times as floats; the Video object shows integers (A3) whichever path read
+    it: the lean reads, the awaited (PostgreSQL: pooled and coalesced) reads and the store's."""
+    from conftest import Clock
+
+    engine = connect(database_url)
+    migrate(engine)
+    store = Store(engine, clock=Clock(start=1_800_000_000.75))
+    try:
+        _create(store, "video_1")
+        assert store.fail("video_1", attempt=None, code="internal_error", message="x")
+
+        def whole(row: object) -> None:
+            video = video_json(row)  # type: ignore[arg-type]
+            for name in ("created_at", "completed_at", "expires_at", "progress"):
+                assert type(video[name]) is int, (name, video[name])
+            assert video["created_at"] == 1_800_000_000
+
+        async def check() -> None:
+            reader = VideoReader(engine)
+            await reader.open()
+            try:
+                whole(reader.get("video_1", project="a"))
+                whole(await reader.fetch("video_1", project="a"))
+                page = await reader.fetch_page(
+                    project="a", dialect="openai", limit=5, order="desc", after=None
+                )
+                assert page is not None
+                whole(page[0][0])
+            finally:
+                await reader.aclose()
+
+        asyncio.run(check())
+        rows, _ = store.list_videos(
+            project="a", dialect="openai", limit=5, order="desc", after=None
+        )
+        whole(rows[0])
+    finally:
+        engine.dispose()

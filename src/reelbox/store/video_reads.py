@@ -109,9 +109,27 @@ _STATUS = {status.value: status for status in JobStatus}
 
 
 def video_row(values: Sequence[Any]) -> VideoRow:
-    """A row of `WIRE_COLUMNS`, in that order. Both drivers already give `int` for the integer
-    columns and `str` for the text ones; only the status becomes its enum."""
-    return VideoRow(values[0], values[1], values[2], _STATUS[values[3]], *values[4:15])
+    """A row of `WIRE_COLUMNS`, in that order. The times are stored as floats (`jobs` keeps
+    fractions of a second) and the Video object shows whole seconds."""
+    (vid, dialect, model, status, progress, created, completed, expires, prompt, width, height,
+     seconds, remixed, code, message) = values[:15]  # fmt: skip
+    return VideoRow(
+        str(vid),
+        str(dialect),
+        str(model),
+        _STATUS[status],
+        int(progress),
+        int(created),
+        None if completed is None else int(completed),
+        None if expires is None else int(expires),
+        str(prompt),
+        int(width),
+        int(height),
+        str(seconds),
+        None if remixed is None else str(remixed),
+        None if code is None else str(code),
+        None if message is None else str(message),
+    )
 
 
 class VideoReader:
