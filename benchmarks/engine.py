@@ -151,9 +151,12 @@ def _child_floor(case: dict[str, Any]) -> dict[str, float]:
     return {"wall": wall, "cpu": cpu, "rss_mb": rss, "frames": count}
 
 
-def _run_child(kind: str, name: str) -> dict[str, float]:
+def run_child(kind: str, name: str, *, src: Path | None = None) -> dict[str, float]:
+    """One measurement in a fresh process; `src`: the tree to import reelbox from."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": str(src.resolve())}
     done = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--case", name],
+        env=env,
         capture_output=True,
         text=True,
         check=True,
@@ -189,10 +192,10 @@ def main() -> None:
         before = os.getloadavg()[0]
         case = everything[name]
         engine = min(
-            (_run_child("engine", name) for _ in range(args.repeat)), key=lambda r: r["wall"]
+            (run_child("engine", name) for _ in range(args.repeat)), key=lambda r: r["wall"]
         )
         floor = min(
-            (_run_child("floor", name) for _ in range(args.repeat)), key=lambda r: r["wall"]
+            (run_child("floor", name) for _ in range(args.repeat)), key=lambda r: r["wall"]
         )
         seconds = case["seconds"]
         print(

@@ -14,27 +14,11 @@ against the floor's, which is what the engine costs over encoding alone whatever
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-ENGINE = Path(__file__).resolve().with_name("engine.py")
-
-
-def run(kind: str, case: str, src: str) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
-    done = subprocess.run(
-        [sys.executable, str(ENGINE), "--child", kind, "--case", case],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+from engine import run_child
 
 
 def main() -> None:
@@ -48,9 +32,9 @@ def main() -> None:
     before = os.getloadavg()[0]
     for _ in range(args.rounds):
         for name, src in trees.items():
-            runs[name].append(run("engine", args.case, src))
+            runs[name].append(run_child("engine", args.case, src=Path(src)))
         # The floor does not depend on the engine's code: any tree's src will do.
-        runs["floor"].append(run("floor", args.case, next(iter(trees.values()))))
+        runs["floor"].append(run_child("floor", args.case, src=Path(next(iter(trees.values())))))
     after = os.getloadavg()[0]
     print(
         f"{args.case}, {args.rounds} rounds, {os.cpu_count()} CPUs, "

@@ -26,6 +26,7 @@ from reelbox.jobs.status import JobStatus
 from reelbox.store.database import connect, migrate
 from reelbox.store.rows import NewJob
 from reelbox.store.store import Store
+from support.watch import Watched
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -57,19 +58,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     yield Store(engine)
     engine.dispose()
 
-
-class Watched:
-    """A `WorkerWatch` that keeps what it was told."""
-
-    def __init__(self) -> None:
-        self.restarts: list[str] = []
-        self.warmed: list[tuple[str, float]] = []
-
-    def worker_restarted(self, reason: str) -> None:
-        self.restarts.append(reason)
-
-    def worker_warmed(self, profile: str, seconds: float) -> None:
-        self.warmed.append((profile, seconds))
 
 
 def _leader(store: Store, tmp_path: Path, *, replicas: int, watch: Watched) -> RayExecutor:

@@ -25,6 +25,7 @@ from reelbox.settings import RayProfileSettings, Settings
 from reelbox.startup import preflight
 from reelbox.store.database import connect
 from reelbox.store.store import Store
+from support.watch import Watched
 
 NODES = [
     {"Alive": True, "Resources": {"CPU": 8.0, "GPU": 1.0, "a100": 1.0}},
@@ -118,6 +119,26 @@ def test_a_multi_gpu_pool_that_cannot_work_is_refused_before_start(
     assert preflight(settings) is not None and message in str(preflight(settings))
 
 
+def _executor(
+    tmp_path: Path, profiles: dict[str, RayProfile], *, watch: Watched | None = None
+) -> RayExecutor:
+    """An executor over `profiles` that is never started (no Ray runtime)."""
+    return RayExecutor(
+        address="auto",
+        namespace="reelbox",
+        config=WorkerConfig(
+            database_url="sqlite://",
+            blob_dir=tmp_path,
+            profiles={},
+            run=RunSettings(lease_seconds=30, retention_seconds=60),
+        ),
+        profiles=profiles,
+        store=Store(connect("sqlite://")),
+        job_timeout=60,
+        watch=watch,
+    )
+
+
 def test_pool_members_are_named_by_profile_and_index() -> None:
     assert parse_name("reelbox-wan-0") == ("wan", 0)
     assert parse_name("reelbox-reelbox-procedural-12") == ("reelbox-procedural", 12)
@@ -127,19 +148,7 @@ def test_pool_members_are_named_by_profile_and_index() -> None:
 
 
 def test_a_leader_removes_members_of_profiles_gone_or_past_their_replicas(tmp_path: Path) -> None:
-    executor = RayExecutor(
-        address="auto",
-        namespace="reelbox",
-        config=WorkerConfig(
-            database_url="sqlite://",
-            blob_dir=tmp_path,
-            profiles={},
-            run=RunSettings(lease_seconds=30, retention_seconds=60),
-        ),
-        profiles={"wan": RayProfile(replicas=2), "wan-2": RayProfile(replicas=1)},
-        store=Store(connect("sqlite://")),
-        job_timeout=60,
-    )
+    executor = _executor(tmp_path, {"wan": RayProfile(replicas=2), "wan-2": RayProfile(replicas=1)})
     assert executor.unwanted("reelbox-wan-0") is None
     assert executor.unwanted("reelbox-wan-1") is None
     assert executor.unwanted("reelbox-wan-2") == "ray_profiles.wan.replicas is 2"
@@ -182,18 +191,6 @@ class _Handle:
         return {"profile": "fake", "incarnation": self.incarnation, "warm_seconds": {"fake": 2.5}}
 
 
-class _Watched:
-    def __init__(self) -> None:
-        self.restarts: list[str] = []
-        self.warmed: list[tuple[str, float]] = []
-
-    def worker_restarted(self, reason: str) -> None:
-        self.restarts.append(reason)
-
-    def worker_warmed(self, profile: str, seconds: float) -> None:
-        self.warmed.append((profile, seconds))
-
-
 @pytest.fixture
 def answered_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """`ray.get` and `ray.wait` over `_Ref`s (no Ray runtime)."""
@@ -208,22 +205,9 @@ def answered_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ray, "wait", lambda refs, **_: (list(refs), []))
 
 
-def _pool(tmp_path: Path, handle: _Handle, *, existed: bool) -> tuple[RayExecutor, _Watched]:
-    watch = _Watched()
-    executor = RayExecutor(
-        address="auto",
-        namespace="reelbox",
-        config=WorkerConfig(
-            database_url="sqlite://",
-            blob_dir=tmp_path,
-            profiles={},
-            run=RunSettings(lease_seconds=30, retention_seconds=60),
-        ),
-        profiles={"fake": RayProfile()},
-        store=Store(connect("sqlite://")),
-        job_timeout=60,
-        watch=watch,
-    )
+def _pool(tmp_path: Path, handle: _Handle, *, existed: bool) -> tuple[RayExecutor, Watched]:
+    watch = Watched()
+    executor = _executor(tmp_path, {"fake": RayProfile()}, watch=watch)
     executor._leading = True
     executor._actors.append(
         _Actor(
